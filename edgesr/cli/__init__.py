@@ -1,0 +1,66 @@
+"""The ``edgesr`` command line: one subcommand per module in this package.
+
+Each ``*_cmd`` module exposes ``add_parser(subparsers)`` which registers its subcommand and sets
+``func``. Modules are listed here so ``edgesr --help`` shows them in a sensible order; a module that
+fails to import (an optional dependency missing) becomes a subcommand that explains the fix.
+"""
+
+import argparse
+import importlib
+import sys
+
+from edgesr import __version__
+from edgesr_runtime.errors import EdgesrError
+
+COMMAND_MODULES = (
+    "models_cmd",
+    "weights_cmd",
+    "upscale_cmd",
+    "eval_cmd",
+    "export_cmd",
+    "device_cmd",
+    "bench_cmd",
+    "sweep_cmd",
+    "report_cmd",
+    "results_cmd",
+)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="edgesr",
+        description="The edge-SR model zoo (1185 super-resolution architectures) on edge devices: "
+        "upscale images, evaluate quality, export ONNX/TensorRT/TFLite bundles, benchmark speed "
+        "and power, and report the speed-quality Pareto front.",
+    )
+    parser.add_argument("--version", action="version", version="edgesr " + __version__)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module("edgesr.cli." + name)
+        except ModuleNotFoundError as err:
+            if err.name == "edgesr.cli." + name:
+                continue  # not part of this build
+            raise
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except EdgesrError as err:
+        print("edgesr: error: %s" % err, file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("edgesr: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

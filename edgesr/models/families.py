@@ -1,0 +1,144 @@
+"""The seven edge-SR model families as plain ``nn.Module``s.
+
+Every module maps a luma batch N×1×H×W in [0, 1] to N×1×(sH)×(sW). Attribute names
+(``filter``, ``net``) and layer indices match the authors' state dicts, so their files load
+with ``strict=True``. The maths of each family is summarised in its docstring.
+"""
+
+import torch
+from torch import nn
+
+
+def _softmax_weighted_sum(value, weight_logits):
+    """Σ_c value_c · softmax_c(logits): the attention step shared by eSR-TM, eSR-TR and eSR-CNN."""
+    return (value * torch.softmax(weight_logits, dim=1)).sum(dim=1, keepdim=True)
+
+
+class ESRMax(nn.Module):
+    """eSR-MAX: one K×K conv to s²·C channels, pixel shuffle to C channels, max over them."""
+
+    def __init__(self, scale, kernel, channels):
+        super().__init__()
+        self.filter = nn.Conv2d(1, scale * scale * channels, kernel, padding=kernel // 2, bias=False)
+        self.shuffle = nn.PixelShuffle(scale)
+
+    def forward(self, x):
+        return self.shuffle(self.filter(x)).amax(dim=1, keepdim=True)
+
+
+class ESRTemplateMatching(nn.Module):
+    """eSR-TM: conv to 2·s²·C, pixel shuffle, split value | key, Σ value · softmax(key)."""
+
+    def __init__(self, scale, kernel, channels):
+        super().__init__()
+        self.channels = channels
+        self.filter = nn.Conv2d(1, 2 * scale * scale * channels, kernel, padding=kernel // 2, bias=False)
+        self.shuffle = nn.PixelShuffle(scale)
+
+    def forward(self, x):
+        value, key = torch.split(self.shuffle(self.filter(x)), self.channels, dim=1)
+        return _softmax_weighted_sum(value, key)
+
+
+class ESRTransformer(nn.Module):
+    """eSR-TR: conv to 3·s²·C, pixel shuffle, split value | query | key, Σ value · softmax(query ⊙ key)."""
+
+    def __init__(self, scale, kernel, channels):
+        super().__init__()
+        self.channels = channels
+        self.filter = nn.Conv2d(1, 3 * scale * scale * channels, kernel, padding=kernel // 2, bias=False)
+        self.shuffle = nn.PixelShuffle(scale)
+
+    def forward(self, x):
+        value, query, key = torch.split(self.shuffle(self.filter(x)), self.channels, dim=1)
+        return _softmax_weighted_sum(value, query * key)
+
+
+class ESRCNN(nn.Module):
+    """eSR-CNN: conv5×5→tanh→conv3×3→tanh→conv3×3 to 2·s²·C, shuffle, Σ value · softmax(key ⊙ key)."""
+
+    def __init__(self, scale, channels, depth, features):
+        super().__init__()
+        self.channels = channels
+        self.filter = nn.Sequential(
+            nn.Conv2d(1, depth, 5, padding=2),
+            nn.Tanh(),
+            nn.Conv2d(depth, features, 3, padding=1),
+            nn.Tanh(),
+            nn.Conv2d(features, 2 * scale * scale * channels, 3, padding=1, bias=False),
+            nn.PixelShuffle(scale),
+        )
+
+    def forward(self, x):
+        value, key = torch.split(self.filter(x), self.channels, dim=1)
+        return _softmax_weighted_sum(value, key * key)
+
+
+class ESPCN(nn.Module):
+    """ESPCN: [conv5×5→tanh→] conv3×3→tanh→conv3×3 to s², pixel shuffle, sigmoid (D=0 drops the first conv)."""
+
+    def __init__(self, scale, depth, features):
+        super().__init__()
+        layers = []
+        if depth > 0:
+            layers += [nn.Conv2d(1, depth, 5, padding=2), nn.Tanh()]
+            layers += [nn.Conv2d(depth, features, 3, padding=1), nn.Tanh()]
+        else:
+            layers += [nn.Conv2d(1, features, 3, padding=1), nn.Tanh()]
+        layers += [nn.Conv2d(features, scale * scale, 3, padding=1), nn.PixelShuffle(scale), nn.Sigmoid()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class FSRCNN(nn.Module):
+    """FSRCNN: feature conv5×5 (D), shrink 1×1 (S), M × map conv3×3, expand 1×1 (D), deconv 9×9 stride s.
+
+    Each conv is followed by a PReLU with one shared slope.
+    """
+
+    def __init__(self, scale, depth, shrink, maps):
+        super().__init__()
+        layers = [nn.Conv2d(1, depth, 5, padding=2), nn.PReLU(), nn.Conv2d(depth, shrink, 1), nn.PReLU()]
+        for _ in range(maps):
+            layers += [nn.Conv2d(shrink, shrink, 3, padding=1), nn.PReLU()]
+        layers += [nn.Conv2d(shrink, depth, 1), nn.PReLU()]
+        layers.append(
+            nn.ConvTranspose2d(
+                depth, 1, 9, stride=scale, padding=(9 - 1 - scale) // 2 + 1, output_padding=(scale + 1) % 2
+            )
+        )
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def bicubic_geometry(scale):
+    """(kernel, padding, output_padding) of the Bicubic ConvTranspose2d, giving exactly s·H × s·W.
+
+    The authors' kernels have 4s+3 taps whose 4s non-zero cubic (a = -0.5) taps start at index 2.
+    With padding (3s+2)//2 + 1 and output_padding (s+1) mod 2, even scales line up exactly with a
+    half-pixel-centred bicubic upscale (checked against PIL in the tests). For s = 3 the shipped
+    kernel is centred between two taps, so no integer crop aligns it: its output is shifted by
+    half an output pixel against a standard bicubic; this is the authors' model as trained.
+    """
+    kernel = 4 * scale + 3
+    padding = (3 * scale + 2) // 2 + 1
+    output_padding = (scale + 1) % 2
+    return kernel, padding, output_padding
+
+
+class Bicubic(nn.Module):
+    """Bicubic upscaling as one fixed-weight ConvTranspose2d (the paper's classic baseline)."""
+
+    def __init__(self, scale):
+        super().__init__()
+        kernel, padding, output_padding = bicubic_geometry(scale)
+        self.net = nn.ConvTranspose2d(
+            1, 1, kernel, stride=scale, padding=padding, output_padding=output_padding, bias=False
+        )
+
+    def forward(self, x):
+        return self.net(x)

@@ -1,0 +1,90 @@
+"""``edgesr upscale``: upscale image files with a zoo model, reporting and skipping bad files."""
+
+import glob
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Tuple
+
+from edgesr_runtime.errors import EdgesrError
+from edgesr.imaging import IMAGE_SUFFIXES, read_image, upscale_array, write_image
+
+
+@dataclass
+class UpscaleReport:
+    written: List[Path] = field(default_factory=list)
+    failed: List[Tuple[str, str]] = field(default_factory=list)  # (input, one-line reason naming it)
+
+
+def expand_inputs(inputs):
+    """Files, folders (their images, sorted) and globs → (list of image paths, list of (input, error))."""
+    paths, problems = [], []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                problems.append((item, "%s: folder holds no images" % item))
+            paths.extend(found)
+        elif path.is_file():
+            paths.append(path)
+        elif glob.has_magic(item):
+            matches = sorted(Path(m) for m in glob.glob(item) if Path(m).is_file())
+            if not matches:
+                problems.append((item, "%s: glob matches no files" % item))
+            paths.extend(matches)
+        else:
+            problems.append((item, "%s: no such file or folder" % item))
+    unique = list(dict.fromkeys(p.resolve() for p in paths))
+    return unique, problems
+
+
+def output_path(source, out_dir, model_id):
+    return Path(out_dir) / ("%s_%s.png" % (source.stem, model_id))
+
+
+def plan_outputs(sources, out_dir, model_id):
+    """Map each input to its output; refuse plans that would overwrite an input or collide."""
+    plan, seen = [], {}
+    inputs = set(sources)
+    for source in sources:
+        target = output_path(source, out_dir, model_id).resolve()
+        if target in inputs:
+            raise EdgesrError("output %s would overwrite an input" % target, "choose another --out folder")
+        if target in seen:
+            raise EdgesrError(
+                "%s and %s would both write %s" % (seen[target], source, target.name),
+                "upscale them in separate runs or rename one",
+            )
+        seen[target] = source
+        plan.append((source, target))
+    return plan
+
+
+def upscale_files(inputs, model_id, out_dir, weights_dir=None, device="cpu", tile=512, progress=True):
+    """Upscale every image named by ``inputs``; bad files are reported in the result, not raised."""
+    from edgesr.inference import predict_luma
+    from edgesr.models import create_model, get_config
+
+    config = get_config(model_id)
+    sources, problems = expand_inputs(inputs)
+    report = UpscaleReport(failed=list(problems))
+    if not sources:
+        return report
+    plan = plan_outputs(sources, out_dir, model_id)
+    model = create_model(model_id, weights_dir=weights_dir).to(device)
+    os.makedirs(out_dir, exist_ok=True)
+
+    def upscale_luma(luma):
+        return predict_luma(model, luma, config.scale, tile=tile, device=device)
+
+    from tqdm import tqdm
+
+    for source, target in tqdm(plan, desc="upscale x%d" % config.scale, unit="img", disable=not progress or len(plan) < 2):
+        try:
+            image = read_image(source)
+            write_image(target, upscale_array(image, upscale_luma, config.scale))
+            report.written.append(target)
+        except EdgesrError as err:
+            report.failed.append((str(source), str(err)))
+    return report

@@ -1,0 +1,165 @@
+"""Find, verify and load the authors' trained weights (GPL-3.0 data, never shipped with edgesr).
+
+Search order: an explicit ``weights_dir`` (``--weights-dir``) > ``$EDGESR_WEIGHTS`` > the user cache
+dir > ``../shared/esr/weights`` beside the checkout or the working directory. Every file is checked
+against the sha256 manifest shipped in the package before ``torch.load(weights_only=True)``.
+"""
+
+import functools
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+from importlib import resources
+from pathlib import Path
+
+from edgesr_runtime.errors import EdgesrError
+
+ENV_VAR = "EDGESR_WEIGHTS"
+# The authors' public repository, pinned to the commit whose files the manifest describes.
+DEFAULT_BASE_URL = "https://raw.githubusercontent.com/pnavarre/eSR/20b724c25703a6f96f9db11143de45ab2bc7526b/model-files"
+BASE_URL_ENV_VAR = "EDGESR_WEIGHTS_URL"
+SUFFIX = ".model"
+
+
+@functools.lru_cache(maxsize=1)
+def manifest():
+    """{file name: sha256} of all 1185 weight files, from the manifest inside the package."""
+    text = resources.files("edgesr").joinpath("data/weights.sha256").read_text()
+    entries = {}
+    for line in text.splitlines():
+        if line.strip():
+            digest, name = line.split(maxsplit=1)
+            entries[name.strip().lstrip("*")] = digest
+    return entries
+
+
+def user_cache_dir():
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("edgesr")) / "weights"
+
+
+def search_dirs(weights_dir=None):
+    """The directories searched for weight files, in order (an explicit dir is the only one)."""
+    if weights_dir is not None:
+        return [Path(weights_dir)]
+    dirs = []
+    if os.environ.get(ENV_VAR):
+        dirs.append(Path(os.environ[ENV_VAR]))
+    dirs.append(user_cache_dir())
+    checkout_shared = Path(__file__).resolve().parents[2] / "shared" / "esr" / "weights"
+    for candidate in (checkout_shared, Path.cwd().parent / "shared" / "esr" / "weights"):
+        if candidate not in dirs:
+            dirs.append(candidate)
+    return dirs
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_weights(model_id, weights_dir=None):
+    """Path of the weight file of ``model_id``; EdgesrError naming the places searched when absent."""
+    name = model_id + SUFFIX
+    dirs = search_dirs(weights_dir)
+    for folder in dirs:
+        if (folder / name).is_file():
+            return folder / name
+    if weights_dir is not None:
+        if not Path(weights_dir).is_dir():
+            raise EdgesrError(
+                "weights dir %s does not exist" % weights_dir,
+                "point --weights-dir at the folder holding the .model files",
+            )
+        raise EdgesrError(
+            "%s not found in weights dir %s" % (name, weights_dir),
+            "point --weights-dir at the folder holding the .model files, or run `edgesr weights download`",
+        )
+    raise EdgesrError(
+        "%s not found (searched %s)" % (name, ", ".join(str(d) for d in dirs)),
+        "run `edgesr weights download`, or set %s / --weights-dir to the folder with the .model files" % ENV_VAR,
+    )
+
+
+def verify_file(path, expected=None):
+    """Check one file against the manifest; EdgesrError naming the file on a mismatch."""
+    path = Path(path)
+    expected = expected or manifest().get(path.name)
+    if expected is None:
+        raise EdgesrError("%s is not one of the edge-SR weight files" % path.name, "name files <model_id>.model")
+    actual = sha256_of(path)
+    if actual != expected:
+        raise EdgesrError(
+            "%s does not match its published sha256 (corrupt or modified: %s…, expected %s…)"
+            % (path, actual[:12], expected[:12]),
+            "delete it and run `edgesr weights download`",
+        )
+    return path
+
+
+def load_state_dict(module, model_id, weights_dir=None):
+    """Verify and load the authors' weights into ``module`` with strict key matching (float32, CPU)."""
+    import torch
+
+    path = verify_file(find_weights(model_id, weights_dir))
+    try:
+        state = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as err:  # torch raises several types for unreadable files
+        raise EdgesrError("cannot read weights %s: %s" % (path, str(err).splitlines()[0]),
+                          "delete it and run `edgesr weights download`") from None
+    state = {k: v.float() for k, v in state.items()}
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise EdgesrError(
+            "weights %s do not fit the %s architecture: %s" % (path.name, model_id, str(err).splitlines()[1].strip()),
+            "check that the file belongs to this model id",
+        ) from None
+    return path
+
+
+def download(model_ids, dest=None, base_url=None, progress=None):
+    """Fetch weight files from the authors' repository into ``dest``, verifying each hash.
+
+    Files already present and valid are kept. Returns the list of paths. A file that fails its
+    hash is never written to ``dest``.
+    """
+    dest = Path(dest) if dest else user_cache_dir()
+    dest.mkdir(parents=True, exist_ok=True)
+    base_url = (base_url or os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL).rstrip("/")
+    paths = []
+    for model_id in model_ids:
+        name = model_id + SUFFIX
+        target = dest / name
+        if not (target.is_file() and sha256_of(target) == manifest()[name]):
+            _fetch_verified(base_url + "/" + name, target)
+        paths.append(target)
+        if progress:
+            progress(model_id)
+    return paths
+
+
+def _fetch_verified(url, target):
+    """Download ``url`` to a temp file beside ``target``, verify, then move into place."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-", suffix=SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    shutil.copyfileobj(response, out)
+            except OSError as err:
+                raise EdgesrError("cannot download %s: %s" % (url, err),
+                                  "check the network, or copy the files and use --weights-dir") from None
+        if sha256_of(tmp) != manifest()[target.name]:
+            raise EdgesrError("downloaded %s does not match its published sha256; nothing was written" % url,
+                              "retry later, or check $%s points at the authors' files" % BASE_URL_ENV_VAR)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
