@@ -1,0 +1,67 @@
+"""Which runtime runs which file, opening runners by name, and what is installed here."""
+
+import collections
+import importlib
+import os
+
+from ..errors import EdgesrError, MissingBackendError
+
+Backend = collections.namedtuple("Backend", "name module cls suffixes aliases")
+
+BACKENDS = (
+    Backend("onnxruntime", "onnxruntime_runner", "OnnxRuntimeRunner", (".onnx",), ("ort", "onnx")),
+    Backend("litert", "litert_runner", "LiteRTRunner", (".tflite",), ("tflite", "tflite-runtime", "ai-edge-litert")),
+    Backend("tensorrt", "tensorrt_runner", "TensorRTRunner", (".engine", ".plan", ".trt"), ("trt",)),
+)
+
+RUNTIMES = tuple(b.name for b in BACKENDS)
+
+
+def backend(name):
+    """The Backend for a runtime name or alias; EdgesrError for an unknown one."""
+    key = str(name).lower()
+    for entry in BACKENDS:
+        if key == entry.name or key in entry.aliases:
+            return entry
+    raise EdgesrError("unknown runtime %r" % (name,), "use one of: %s" % ", ".join(RUNTIMES))
+
+
+def runtime_for_path(path):
+    """The runtime that runs a model file, from its suffix (.onnx, .tflite, .engine)."""
+    suffix = os.path.splitext(str(path))[1].lower()
+    for entry in BACKENDS:
+        if suffix in entry.suffixes:
+            return entry.name
+    known = ", ".join(s for b in BACKENDS for s in b.suffixes)
+    raise EdgesrError("cannot tell the runtime of %s from its suffix" % os.path.basename(str(path)),
+                      "pass --runtime, or use a file ending in %s" % known)
+
+
+def _module(entry):
+    return importlib.import_module("%s.%s" % (__package__, entry.module))
+
+
+def open_runner(runtime, path, layout=None, threads=None, **opts):
+    """A loaded Runner for ``path`` (runtime None: from the suffix). Use it in a ``with`` block or close() it.
+
+    ``opts`` go to the backend: name, precision, providers (onnxruntime), xnnpack (litert),
+    api / memory / device (tensorrt).
+    """
+    entry = backend(runtime or runtime_for_path(path))
+    runner = getattr(_module(entry), entry.cls)(path, layout=layout, threads=threads, **opts)
+    return runner.load()
+
+
+def available_runtimes():
+    """[(name, ok, detail)]: detail is the version when importable, else the install hint."""
+    rows = []
+    for entry in BACKENDS:
+        try:
+            _, detail = _module(entry).import_backend()
+            ok = True
+        except MissingBackendError as err:
+            ok, detail = False, err.fix
+        except EdgesrError as err:
+            ok, detail = False, str(err)
+        rows.append((entry.name, ok, detail))
+    return rows
