@@ -1,0 +1,131 @@
+"""The report's numbers beyond the joined table: fronts, agreement with the paper, rank correlation, energy.
+
+Every function takes the joined table (``edgesr.report.table.joined_table``) and/or the paper table
+and returns a small pandas DataFrame; formatting is the renderers' job.
+"""
+
+import warnings
+
+import numpy as np
+
+from edgesr.report.inputs import failures as failed_rows
+from edgesr.report.pareto import pareto_mask
+from edgesr.report.table import FRONT_GROUP, PAPER_DEVICES
+
+GROUP = ["device", "mode", "runtime", "precision"]  # one measured series
+
+
+def timed(table):
+    """The rows with a measured speed."""
+    return table[np.isfinite(table["fps"].astype(float))]
+
+
+def measured_fronts(table):
+    """Our Pareto-optimal configurations per FRONT_GROUP (scale, device, mode), fastest first."""
+    front = table[table["on_front"]]
+    columns = FRONT_GROUP + ["model", "family", "runtime", "precision", "bench", "fps", "psnr_used_db",
+                             "psnr_source", "energy_mj_per_frame"]
+    columns += ["paper_front_" + short for short, _, _ in PAPER_DEVICES]
+    order = front.sort_values(FRONT_GROUP + ["fps"], ascending=[True] * len(FRONT_GROUP) + [False], kind="mergesort")
+    return order[columns]
+
+
+def paper_fronts(paper):
+    """The paper's Pareto-optimal models per scale and paper device, fastest first."""
+    import pandas as pd
+
+    parts = []
+    for short, label, _ in PAPER_DEVICES:
+        part = paper[paper["paper_front_" + short]].assign(paper_device=label, fps=paper["paper_fps_" + short])
+        parts.append(part.sort_values(["scale", "fps"], ascending=[True, False], kind="mergesort"))
+    columns = ["scale", "paper_device", "model", "family", "fps", "paper_psnr_db", "parameters"]
+    return pd.concat(parts, ignore_index=True)[columns].sort_values(["scale"], kind="mergesort")
+
+
+def front_agreement(table, paper):
+    """Per (scale, device, mode): our front's size and how many of its models are on each paper front.
+
+    Two paper fronts per paper device: over all the scale's models (``on_<dev>_all``) and over only the
+    models measured here (``on_<dev>_same``), which is the fair one for a partial sweep.
+    """
+    import pandas as pd
+
+    records = []
+    for key, part in timed(table).groupby(FRONT_GROUP, sort=True):
+        scale = key[0]
+        ours = set(part.loc[part["on_front"], "model"])
+        record = {**dict(zip(FRONT_GROUP, key)), "measured": part["model"].nunique(), "our_front": len(ours)}
+        same = paper[paper["model"].isin(set(part["model"]))]
+        for short, _, _ in PAPER_DEVICES:
+            full_front = set(paper.loc[paper["paper_front_" + short] & (paper["scale"] == scale), "model"])
+            same_front = set(same["model"][pareto_mask(same["paper_fps_" + short], same["paper_psnr_db"])])
+            record["on_%s_all" % short] = len(ours & full_front)
+            record["on_%s_same" % short] = len(ours & same_front)
+            record["paper_front_%s_same" % short] = len(same_front)
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def _spearman(ours, theirs):
+    from scipy.stats import spearmanr
+
+    keep = np.isfinite(ours) & np.isfinite(theirs)
+    n = int(keep.sum())
+    if n < 3:
+        return np.nan, np.nan, n
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constant input: rho is NaN, said as such in the table
+        result = spearmanr(ours[keep], theirs[keep])
+    return float(result.statistic), float(result.pvalue), n
+
+
+def rank_correlation(table):
+    """Spearman's rho between our fps and the paper's per paper device, per (device, runtime, precision).
+
+    One row per scale and one with all scales pooled (pooling mixes in the scale's own speed effect).
+    """
+    import pandas as pd
+
+    records = []
+    for key, part in timed(table).groupby(GROUP, sort=True):
+        subsets = [(str(s), part[part["scale"] == s]) for s in sorted(part["scale"].unique())]
+        if len(subsets) > 1:
+            subsets.append(("all", part))
+        for scale, subset in subsets:
+            record = dict(zip(GROUP, key), scale=scale)
+            for short, _, _ in PAPER_DEVICES:
+                rho, p, n = _spearman(subset["fps"].to_numpy(float), subset["paper_fps_" + short].to_numpy(float))
+                record.update({"rho_" + short: rho, "p_" + short: p, "n": n})
+            records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def energy_summary(table):
+    """Per (device, runtime, precision) with power measured: energy per frame, ours beside the paper's."""
+    import pandas as pd
+
+    rows = table[np.isfinite(table["energy_mj_per_frame"].astype(float))]
+    records = []
+    for key, part in rows.groupby(GROUP, sort=True):
+        best = part.loc[part["energy_mj_per_frame"].idxmin()]
+        records.append({
+            **dict(zip(GROUP, key)),
+            "n": len(part),
+            "median_mj_per_frame": part["energy_mj_per_frame"].median(),
+            "median_power_w": part["power_w"].median(),
+            "lowest_mj_per_frame": best["energy_mj_per_frame"],
+            "lowest_model": best["model"],
+            "paper_agx_median_mj_per_frame": part["paper_energy_agx_mj_per_frame"].median(),
+            "paper_maxq_median_mj_per_frame": part["paper_energy_maxq_mj_per_frame"].median(),
+        })
+    return pd.DataFrame.from_records(records)
+
+
+def failures(rows, device=None, runtime=None):
+    """The stored failures with their reasons and whether a later run succeeded (filtered like the table)."""
+    import pandas as pd
+
+    columns = ["model", "runtime", "precision", "device", "dataset", "reason", "resolved"]
+    records = [{c: r[c] for c in columns} for r in failed_rows(rows)
+               if device in (None, r["device"]) and runtime in (None, r["runtime"])]
+    return pd.DataFrame.from_records(records, columns=columns)
