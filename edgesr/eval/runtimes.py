@@ -1,0 +1,125 @@
+"""Run a model on one LR luma array with a chosen runtime: ``open_predictor(runtime, model_id)``.
+
+A predictor maps an H×W float32 array in [0, 1] to the sH×sW float32 model output (unclamped).
+``torch`` runs the module; ``onnxruntime`` runs a dynamic-H/W ONNX export of it; ``litert`` needs a
+static-shape export per image size and is refused for now.
+"""
+
+import os
+import tempfile
+import warnings
+
+import numpy as np
+
+from edgesr_runtime.errors import EdgesrError
+
+RUNTIMES = ("torch", "onnxruntime", "litert")
+PRECISION = "fp32"
+
+
+class TorchPredictor:
+    """The PyTorch module on the CPU, one thread per process (set by the caller)."""
+
+    runtime = "torch"
+    precision = PRECISION
+
+    def __init__(self, model_id, weights_dir=None):
+        from edgesr.models import create_model
+
+        self.module = create_model(model_id, pretrained=True, weights_dir=weights_dir)
+
+    def __call__(self, lr):
+        import torch
+
+        with torch.inference_mode():
+            out = self.module(torch.from_numpy(np.ascontiguousarray(lr, dtype=np.float32))[None, None])
+        return out[0, 0].numpy()
+
+
+class OnnxPredictor:
+    """A dynamic-H/W ONNX export of the model, run by onnxruntime on the CPU with one thread."""
+
+    runtime = "onnxruntime"
+    precision = PRECISION
+
+    def __init__(self, model_id, weights_dir=None, cache_dir=None):
+        cache_dir = cache_dir or os.path.join(tempfile.gettempdir(), "edgesr-eval-onnx")
+        path = os.path.join(cache_dir, model_id + ".onnx")
+        if not os.path.isfile(path):
+            export_dynamic_onnx(model_id, path, weights_dir)
+        self._run = _onnx_session(path)
+
+    def __call__(self, lr):
+        x = np.ascontiguousarray(lr, dtype=np.float32)[None, None]
+        return self._run(x)[0, 0]
+
+
+def export_dynamic_onnx(model_id, path, weights_dir=None):
+    """Write a dynamic-H/W opset-17 ONNX file of ``model_id`` atomically: with ``edgesr_export`` when it is
+    installed (the project's exporter, metadata included), else with ``_torch_onnx_export``."""
+    from edgesr import __version__
+    from edgesr.models import create_model
+
+    module = create_model(model_id, pretrained=True, weights_dir=weights_dir)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    try:
+        from edgesr_export.onnx_export import export_onnx, metadata_props
+    except ImportError:
+        _torch_onnx_export(module, tmp)
+    else:
+        config = module.config
+        export_onnx(module, tmp, 32, 32, config.scale, metadata_props(config, __version__), dynamic=True)
+    os.replace(tmp, path)
+    return path
+
+
+def _torch_onnx_export(module, path):
+    """Fallback when edgesr_export is not installed: a minimal dynamic-H/W export of the same kind."""
+    import torch
+
+    axes = {0: "batch", 2: "height", 3: "width"}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # dynamo=False is deliberate: opset 17, dynamic H/W
+        torch.onnx.export(module, torch.zeros(1, 1, 32, 32), path, dynamo=False, opset_version=17,
+                          input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": axes, "output": axes})
+
+
+def _onnx_session(path):
+    """A callable NCHW float32 → NCHW float32: edgesr_runtime's runner when present, else onnxruntime directly."""
+    try:
+        from edgesr_runtime.runners import open_runner
+    except ImportError:
+        open_runner = None
+    if open_runner is not None:
+        return open_runner("onnxruntime", path, threads=1).infer
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise EdgesrError("onnxruntime is not installed", "pip install onnxruntime, or use --runtime torch") from None
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return lambda x: session.run(None, {name: x})[0]
+
+
+def check_runtime(runtime):
+    """EdgesrError unless ``runtime`` can evaluate quality in this build."""
+    if runtime == "litert":
+        raise EdgesrError(
+            "runtime litert is not yet supported for evaluation: static-shape TFLite needs per-size export",
+            "use --runtime torch or --runtime onnxruntime",
+        )
+    if runtime not in RUNTIMES:
+        raise EdgesrError("unknown runtime %r" % runtime, "use one of %s" % ", ".join(RUNTIMES))
+
+
+def open_predictor(runtime, model_id, weights_dir=None, cache_dir=None):
+    """The predictor of ``model_id`` on ``runtime``."""
+    check_runtime(runtime)
+    if runtime == "torch":
+        return TorchPredictor(model_id, weights_dir)
+    return OnnxPredictor(model_id, weights_dir, cache_dir)
