@@ -6,7 +6,6 @@ against the sha256 manifest shipped in the package before ``torch.load(weights_o
 """
 
 import functools
-import hashlib
 import os
 import shutil
 import tempfile
@@ -14,6 +13,7 @@ import urllib.request
 from importlib import resources
 from pathlib import Path
 
+from edgesr_runtime.bundle import sha256_file
 from edgesr_runtime.errors import EdgesrError
 
 ENV_VAR = "EDGESR_WEIGHTS"
@@ -56,14 +56,6 @@ def search_dirs(weights_dir=None):
     return dirs
 
 
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def find_weights(model_id, weights_dir=None):
     """Path of the weight file of ``model_id``; EdgesrError naming the places searched when absent."""
     name = model_id + SUFFIX
@@ -93,7 +85,7 @@ def verify_file(path, expected=None):
     expected = expected or manifest().get(path.name)
     if expected is None:
         raise EdgesrError("%s is not one of the edge-SR weight files" % path.name, "name files <model_id>.model")
-    actual = sha256_of(path)
+    actual = sha256_file(path)
     if actual != expected:
         raise EdgesrError(
             "%s does not match its published sha256 (corrupt or modified: %s…, expected %s…)"
@@ -137,7 +129,7 @@ def download(model_ids, dest=None, base_url=None, progress=None):
     for model_id in model_ids:
         name = model_id + SUFFIX
         target = dest / name
-        if not (target.is_file() and sha256_of(target) == manifest()[name]):
+        if not (target.is_file() and sha256_file(target) == manifest()[name]):
             _fetch_verified(base_url + "/" + name, target)
         paths.append(target)
         if progress:
@@ -156,7 +148,7 @@ def _fetch_verified(url, target):
             except OSError as err:
                 raise EdgesrError("cannot download %s: %s" % (url, err),
                                   "check the network, or copy the files and use --weights-dir") from None
-        if sha256_of(tmp) != manifest()[target.name]:
+        if sha256_file(tmp) != manifest()[target.name]:
             raise EdgesrError("downloaded %s does not match its published sha256; nothing was written" % url,
                               "retry later, or check $%s points at the authors' files" % BASE_URL_ENV_VAR)
         os.replace(tmp, target)

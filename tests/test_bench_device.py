@@ -126,10 +126,28 @@ def test_bench_accepts_a_bundle_folder(onnx_files, tmp_path):
         "schema": bundle.SCHEMA,
         "model": {"id": "Tiny_s2", "family": "Tiny", "scale": 2},
         "artifacts": [{"name": "onnx-fp32", "file": "model.onnx", "format": "onnx", "runtime": "onnxruntime",
-                       "precision": "fp32", "layout": "NCHW", "input_shape": [1, 1, 24, 32]}],
+                       "precision": "fp32", "layout": "NCHW", "input_shape": [1, 1, 24, 32], "valid": True,
+                       "parity": {"passed": True, "max_abs_err": 0.0}}],
     }
     (folder / "manifest.json").write_text(json.dumps(manifest))
     proc = run_bench(folder, "--json", "--power", "none", *FAST)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert (result["model"], result["runtime"], result["artifact"]) == ("Tiny_s2", "onnxruntime", "model.onnx")
+    # a bundle folder defaults to --runtime auto: the one checked artifact is the only candidate
+    assert result["auto"]["chosen"] == "onnxruntime" and list(result["auto"]["candidates"]) == ["onnxruntime"]
+    assert "never checked" not in json.dumps(result["auto"]["excluded"])
+
+
+def test_bench_auto_never_times_an_unchecked_artifact(onnx_files, tmp_path):
+    bundle = pytest.importorskip("edgesr_runtime.bundle", reason="the bundle reader is not in this checkout")
+    folder = tmp_path / "Tiny_s2-cpu"
+    folder.mkdir()
+    (folder / "model.onnx").write_bytes(onnx_files["static"].read_bytes())
+    manifest = {"schema": bundle.SCHEMA, "model": {"id": "Tiny_s2", "family": "Tiny", "scale": 2},
+                "artifacts": [{"name": "onnx-fp32", "file": "model.onnx", "format": "onnx",
+                               "runtime": "onnxruntime", "precision": "fp32", "layout": "NCHW"}]}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    proc = run_bench(folder, "--power", "none", *FAST)
+    assert proc.returncode == 2
+    assert "onnx-fp32: never checked against PyTorch" in proc.stderr

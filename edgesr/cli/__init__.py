@@ -10,7 +10,7 @@ import importlib
 import sys
 
 from edgesr import __version__
-from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.errors import run_reporting_errors
 
 COMMAND_MODULES = (
     "models_cmd",
@@ -52,14 +52,7 @@ def main(argv=None):
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    try:
-        return args.func(args) or 0
-    except EdgesrError as err:
-        print("edgesr: error: %s" % err, file=sys.stderr)
-        return err.exit_code
-    except KeyboardInterrupt:
-        print("edgesr: interrupted", file=sys.stderr)
-        return 130
+    return run_reporting_errors("edgesr", lambda: args.func(args))
 
 
 if __name__ == "__main__":

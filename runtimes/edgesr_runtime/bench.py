@@ -224,7 +224,15 @@ def format_summary(result):
         "CPU usage: %.1f%% of one core; peak RSS %s MB" % (
             result["cpu_usage_pct"] or 0.0, "%.1f" % result["peak_rss_mb"] if result["peak_rss_mb"] else "n/a"),
         _power_text(result),
-    ])
+    ] + _choice_lines(result))
+
+
+def _choice_lines(result):
+    if not result.get("auto"):
+        return []
+    from .autoselect import format_choice
+
+    return format_choice(result["auto"])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -252,8 +260,9 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("model", help="model file (.onnx, .tflite, .engine) or a bundle folder")
-    parser.add_argument("--runtime", choices=["onnxruntime", "litert", "tensorrt"],
-                        help="runtime (default: from the file suffix or the bundle)")
+    parser.add_argument("--runtime", choices=["auto", "onnxruntime", "litert", "tensorrt"],
+                        help="runtime (default: from the file suffix; for a bundle folder 'auto': time every "
+                             "artifact that passed parity briefly and keep the fastest by median)")
     parser.add_argument("--model-id", help="zoo model id for the result (default: bundle id or file name); "
                                            "its _sN_ gives the scale of dynamic-shape models")
     parser.add_argument("--precision", choices=["fp32", "fp16", "int8"],
@@ -337,36 +346,75 @@ def _runner_options(args, runtime):
     return options
 
 
-def _store_dataset(result):
+def store_setting_key(result):
     """Store key part that keeps configurations apart: "model:540x960/t4" or "end-to-end:540x960"."""
     key = "%s:%dx%d" % (result["mode"], result["input_shape"][2], result["input_shape"][3])
     return key + ("/t%d" % result["threads"] if result["threads"] else "")
 
 
-def _device_name(args, result=None):
-    """--device, else the board model from the result's environment, else the host name."""
+def device_label(device=None, result=None):
+    """``device`` (--device), else the board model from the result's environment, else the host name."""
     import platform
 
     board = ((result or {}).get("environment") or {}).get("board_model")
-    return args.device or board or platform.node() or "unknown"
+    return device or board or platform.node() or "unknown"
 
 
 def run(args):
     """Run one benchmark from parsed arguments; returns the result dict."""
     from .power import open_meter
-    from .runners import open_runner
 
+    if os.path.isdir(args.model) and args.runtime in (None, "auto") and not args.precision:
+        return _run_auto(args, open_meter)
+    if args.runtime == "auto":
+        raise EdgesrError("--runtime auto needs a bundle folder (it chooses among the bundle's artifacts)",
+                          "pass the bundle folder, or name the runtime of the model file")
     path, runtime, model_id, layout, precision = _resolve(args)
     meter = open_meter(args.power)
     try:
-        with open_runner(runtime, path, layout=layout, threads=args.threads, precision=precision,
-                         **_runner_options(args, runtime)) as runner:
-            return benchmark(runner, model_id=model_id, artifact=os.path.basename(path), frames=args.frames,
-                             warmup_ms=args.warmup_ms, duration_s=args.duration_s, min_iterations=args.iterations,
-                             meter=meter, idle_s=args.idle_s, end_to_end=args.end_to_end, chroma=args.chroma,
-                             input_size=args.input_size, scale=args.scale, seed=args.seed)
+        return _timed(args, path, runtime, model_id, layout, precision, meter)
     finally:
         meter.close()
+
+
+def _timed(args, path, runtime, model_id, layout, precision, meter=None, settings=None):
+    """One harness run of a model file; ``settings`` = (warm-up ms, duration s, min iterations)."""
+    from .runners import open_runner
+
+    warmup_ms, duration_s, iterations = settings or (args.warmup_ms, args.duration_s, args.iterations)
+    with open_runner(runtime, path, layout=layout, threads=args.threads, precision=precision,
+                     **_runner_options(args, runtime)) as runner:
+        return benchmark(runner, model_id=model_id, artifact=os.path.basename(path), frames=args.frames,
+                         warmup_ms=warmup_ms, duration_s=duration_s, min_iterations=iterations,
+                         meter=meter, idle_s=0.0 if settings else args.idle_s, end_to_end=args.end_to_end,
+                         chroma=args.chroma, input_size=args.input_size, scale=args.scale, seed=args.seed)
+
+
+def _run_auto(args, open_meter):
+    """``--runtime auto`` on a bundle: brief runs of every candidate, then the full run of the fastest."""
+    from . import autoselect, bundle
+    from .runners import available_runtimes
+
+    manifest = bundle.load_manifest(args.model)
+    installed = {name: (ok, detail) for name, ok, detail in available_runtimes()}
+    candidates, excluded = autoselect.runtime_artifacts(manifest, args.model, installed)
+    model_id = args.model_id or manifest["model"]["id"]
+
+    def run_artifact(runtime, meter=None, settings=None):
+        artifact = candidates[runtime]
+        return _timed(args, bundle.artifact_file(args.model, artifact), runtime, model_id,
+                      args.layout or artifact.get("layout"), artifact.get("precision"), meter, settings)
+
+    settings = autoselect.probe_settings(args.warmup_ms, args.duration_s)
+    record = autoselect.choose(candidates, excluded, lambda runtime: run_artifact(runtime, settings=settings),
+                               settings)
+    meter = open_meter(args.power)
+    try:
+        result = run_artifact(record["chosen"], meter=meter)
+    finally:
+        meter.close()
+    result["auto"] = record
+    return result
 
 
 def _store_result(args, result=None, error=None):
@@ -375,11 +423,11 @@ def _store_result(args, result=None, error=None):
     with ResultStore(args.store) as store:
         if result is not None:
             store.put("latency", result["model"], result["runtime"], result["precision"], result,
-                      dataset=_store_dataset(result), device=_device_name(args, result))
+                      dataset=store_setting_key(result), device=device_label(args.device, result))
         else:
             store.put("failure", args.model_id or _id_from_path(args.model), args.runtime or _runtime_or_blank(args),
                       args.precision or "", {"stage": "latency", "error": str(error)}, dataset="latency",
-                      device=_device_name(args), status="failed")
+                      device=device_label(args.device), status="failed")
 
 
 def _runtime_or_blank(args):

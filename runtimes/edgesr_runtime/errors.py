@@ -1,5 +1,7 @@
 """The one exception type edgesr raises for bad input: a message that names the problem and the fix."""
 
+import sys
+
 
 class EdgesrError(Exception):
     """A user-facing error. ``str(err)`` is one line: the problem, then the fix when one is known."""
@@ -18,3 +20,15 @@ class MissingBackendError(EdgesrError):
     def __init__(self, name, install_hint):
         super().__init__("%s is not installed" % name, install_hint)
         self.name = name
+
+
+def run_reporting_errors(prog, action):
+    """Run a command line's ``action()``; an EdgesrError becomes one stderr line and its exit code."""
+    try:
+        return action() or 0
+    except EdgesrError as err:
+        print("%s: error: %s" % (prog, err), file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("%s: interrupted" % prog, file=sys.stderr)
+        return 130

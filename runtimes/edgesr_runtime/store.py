@@ -86,6 +86,15 @@ class ResultStore:
         )
         self._db.commit()
 
+    def set_meta(self, key, value):
+        """Record one store-level fact (e.g. the sweep command) as text."""
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(value)))
+        self._db.commit()
+
+    def get_meta(self, key, default=None):
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return default if row is None else row[0]
+
     def rows(self, kind=None, model=None, status=None):
         """All results as dicts (key fields + status + payload fields), filtered by kind/model/status."""
         where, args = [], []

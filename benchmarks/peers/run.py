@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Peer benchmark: edgesr's fastest runtime (``auto``) vs PyTorch eager vs ``cv2.resize(INTER_CUBIC)``.
+
+    python benchmarks/peers/run.py [--out FILE] [--quick]
+
+One model per family at a Full-HD output, all three measured in this one run on this machine
+with the same harness (edgesr_runtime.bench), the same thread count and the same input frames.
+Writes FILE.md / .json / .csv (default benchmarks/peers/results/peers-<date>).
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from opencv_peer import Cv2BicubicRunner, cv2_version  # noqa: E402
+from peer_table import peer_row, text_table, write_report  # noqa: E402
+
+MODELS = ("eSR-MAX_s2_K3_C1", "eSR-TM_s2_K7_C16", "eSR-TR_s2_K5_C4", "eSR-CNN_s2_C4_D3_S9", "ESPCN_s2_D64_S32",
+          "FSRCNN_s2_D56_S12_M4", "Bicubic_s2")
+QUICK = {"warmup_ms": 20.0, "duration_s": 0.2, "iterations": 3, "frames": 3}
+NOTES = (
+    "speed-up vs torch = torch eager median / edgesr median (>1: edgesr is faster); "
+    "edgesr/cv2 = edgesr median / cv2.resize INTER_CUBIC median (>1: edgesr takes longer than classic bicubic).",
+    "Medians of one run on a shared machine: compare ratios within this run, not absolute times across runs.",
+    "edgesr runs the bundle artifact `auto` picked (parity-checked against PyTorch); torch runs the same weights "
+    "eagerly under inference_mode; cv2 upscales the same float32 LR frames (no model).",
+)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", help="output file stem or .md/.json/.csv path (default "
+                                      "benchmarks/peers/results/peers-<date>[-quick])")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: the first model only, 20 ms warm-up, 0.2 s / 3 iterations, 3 frames")
+    parser.add_argument("--models", help="comma-separated model ids (default: one per family)")
+    parser.add_argument("--resolution", default="1920x1080", help="output WxH (default 1920x1080)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="threads for every runtime (default: all %d CPUs)" % os.cpu_count())
+    parser.add_argument("--bundles", default="edgesr-bundles", help="bundle folder (default ./edgesr-bundles)")
+    parser.add_argument("--warmup-ms", type=float, help="warm-up per measurement (default 200, quick 20)")
+    parser.add_argument("--duration-s", type=float, help="minimum timed seconds (default 3, quick 0.2)")
+    parser.add_argument("--iterations", type=int, help="minimum timed iterations (default 10, quick 3)")
+    parser.add_argument("--frames", type=int, help="distinct input frames (default 14, quick 3)")
+    return parser.parse_args(argv)
+
+
+def settings_of(args):
+    """The timing settings: the harness defaults, the quick ones with --quick, explicit flags over both."""
+    from edgesr_runtime import bench
+
+    base = dict(QUICK) if args.quick else {"warmup_ms": bench.DEFAULT_WARMUP_MS,
+                                           "duration_s": bench.DEFAULT_DURATION_S,
+                                           "iterations": bench.DEFAULT_MIN_ITERATIONS,
+                                           "frames": bench.DEFAULT_FRAMES}
+    for key in base:
+        if getattr(args, key) is not None:
+            base[key] = getattr(args, key)
+    return dict(base, threads=args.threads, resolution=args.resolution, bundles=args.bundles)
+
+
+def load_average():
+    """The 1/5/15-minute load average as text, or None off Linux."""
+    try:
+        with open("/proc/loadavg") as handle:
+            return " ".join(handle.read().split()[:3])
+    except OSError:
+        return None
+
+
+def edgesr_result(model_id, runtime, settings, log):
+    """One edgesr.bench measurement (auto or torch), no power meter, no store row."""
+    from edgesr.bench import BenchRequest, measure
+
+    request = BenchRequest(model_id, runtime=runtime, bundles_dir=settings["bundles"],
+                           resolution=settings["resolution"], threads=settings["threads"],
+                           warmup_ms=settings["warmup_ms"], duration_s=settings["duration_s"],
+                           iterations=settings["iterations"], frames=settings["frames"], power="none")
+    return measure(request, log=log)
+
+
+def cv2_result(scale, input_shape, settings, cache):
+    """cv2.resize INTER_CUBIC on frames of ``input_shape``, measured once per (scale, shape)."""
+    from edgesr_runtime.bench import benchmark
+
+    key = (scale, tuple(input_shape))
+    if key not in cache:
+        with Cv2BicubicRunner(scale, settings["threads"]) as runner:
+            cache[key] = benchmark(runner, model_id="cv2-INTER_CUBIC_s%d" % scale, artifact="cv2.resize",
+                                   frames=settings["frames"], warmup_ms=settings["warmup_ms"],
+                                   duration_s=settings["duration_s"], min_iterations=settings["iterations"],
+                                   input_size=tuple(input_shape[2:]))
+    return cache[key]
+
+
+def measure_model(model_id, settings, cache, log):
+    """The row of one model; a failure becomes the row's ``error`` so the other models still run."""
+    from edgesr.models import get_config
+    from edgesr_runtime.errors import EdgesrError
+
+    try:
+        edgesr = edgesr_result(model_id, "auto", settings, log)
+        torch = edgesr_result(model_id, "torch", settings, log)
+    except EdgesrError as err:
+        return peer_row(model_id, error=str(err))
+    cv2 = cv2_result(get_config(model_id).scale, edgesr["input_shape"], settings, cache) if cv2_version() else None
+    return peer_row(model_id, edgesr, torch, cv2)
+
+
+def _versions():
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for name in ("edgesr", "torch", "onnxruntime", "ai-edge-litert", "opencv-python-headless", "numpy"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def _machine(environment):
+    """The conditions the Markdown header names (the JSON also keeps the whole environment)."""
+    cpu, system = environment.get("cpu") or {}, environment.get("os") or {}
+    return {"cpu": cpu.get("model"), "cpu_count": os.cpu_count(), "host": platform.node(),
+            "os": "%s, kernel %s" % (system.get("pretty_name") or system.get("system"), system.get("kernel")),
+            "niceness": os.nice(0) if hasattr(os, "nice") else None}
+
+
+def out_stem(args, today):
+    if args.out:
+        stem, suffix = os.path.splitext(args.out)
+        return stem if suffix.lower() in (".md", ".json", ".csv") else args.out
+    return os.path.join(HERE, "results", "peers-%s%s" % (today, "-quick" if args.quick else ""))
+
+
+def main(argv=None):
+    from edgesr_runtime.environment import capture_environment
+
+    args = parse_args(argv)
+    settings = settings_of(args)
+    models = args.models.split(",") if args.models else MODELS[:1] if args.quick else MODELS
+    notes = list(NOTES)
+    if not cv2_version():
+        notes.append("cv2 is not installed here, so the cv2 column is n/a (pip install opencv-python-headless)")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    log = lambda message: print("  " + message, file=sys.stderr)  # noqa: E731
+    load_before, rows, cache = load_average(), [], {}
+    print("peer benchmark: %d model(s), load average %s, threads %s" % (len(models), load_before, args.threads),
+          file=sys.stderr)
+    for model_id in models:
+        print("%s ..." % model_id, file=sys.stderr)
+        rows.append(measure_model(model_id.strip(), settings, cache, log))
+    environment = capture_environment()
+    report = {"schema": "edgesr-peers/1", "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "load_before": load_before, "load_after": load_average(), "settings": settings,
+              "machine": _machine(environment), "environment": environment, "versions": _versions(),
+              "cv2": cv2_version(), "rows": rows, "notes": notes}
+    print(text_table(rows))
+    print("load average before %s, after %s" % (report["load_before"], report["load_after"]))
+    for path in write_report(out_stem(args, now.strftime("%Y-%m-%d")), report):
+        print("wrote %s" % path)
+    return 1 if any(row["error"] for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""``edgesr sweep``: export, check, benchmark and evaluate many models into one results store.
+
+``--target cpu`` does everything on this host in two phases, each resumable: (1) latency — for every
+model, the bundle is exported (or reused; each artifact parity-checked), the runtime chosen
+(``auto`` by default) and the harness run; (2) quality — PSNR/SSIM of the PyTorch model on the
+chosen datasets over a process pool. ``--target jetson|rpi`` exports the bundles for the device and
+evaluates quality here; the device then runs ``python -m edgesr_runtime.sweep`` on the bundles and
+its store is merged back with ``edgesr results merge``.
+"""
+
+import platform
+import sys
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from edgesr_runtime import bench
+from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.sweep import Progress, latency_done, record_failure, select_shard
+
+DEVICE_TARGETS = ("jetson", "rpi")
+
+
+@dataclass
+class SweepPlan:
+    """Everything a sweep needs to know; defaults are a quick CPU sweep (shorter than trtexec's 3 s)."""
+
+    models: List[str]
+    target: str = "cpu"
+    runtime: str = "auto"
+    store: str = "edgesr-results.db"
+    bundles_dir: str = "edgesr-bundles"
+    datasets: List[str] = field(default_factory=lambda: ["Set14"])
+    resolution: str = "1920x1080"
+    threads: Optional[int] = None
+    warmup_ms: float = 200.0
+    duration_s: float = 1.0
+    iterations: int = 3
+    power: str = "auto"
+    workers: int = 2
+    device: Optional[str] = None
+    weights_dir: Optional[str] = None
+    command: str = ""
+
+
+def run_sweep(plan, shard=None, log=None):
+    """Run (or resume) a sweep; returns {"latency": (ok, failed, skipped), "quality": (ok, failed, skipped)}."""
+    from edgesr_runtime.store import ResultStore
+
+    log = log or (lambda message: print(message, file=sys.stderr))
+    models = select_shard(plan.models, shard)
+    if not models:
+        raise EdgesrError("this shard holds no models", "use fewer shards than models")
+    with ResultStore(plan.store) as store:
+        store.set_meta("sweep_command", plan.command)
+        if plan.target in DEVICE_TARGETS:
+            latency = _export_for_device(plan, models, store, log)
+        else:
+            latency = _latency_phase(plan, models, store, log)
+        quality = _quality_phase(plan, models, store, log)
+    return {"latency": latency, "quality": quality}
+
+
+def device_name(plan):
+    return plan.device or platform.node() or "host"
+
+
+def _setting_key(plan, model_id):
+    from edgesr.bench.host import lr_size
+
+    height, width = lr_size(model_id, plan.resolution)
+    return bench.store_setting_key({"mode": "model", "input_shape": [1, 1, height, width], "threads": plan.threads})
+
+
+def _latency_phase(plan, models, store, log):
+    """Bench every model not yet stored for this device and setting; failures stored, not fatal."""
+    from edgesr.bench import BenchRequest, measure
+
+    device = device_name(plan)
+    counts = {"ok": 0, "failed": 0, "skipped": 0}
+    progress = Progress(len(models), "latency")
+    for model_id in models:
+        if latency_done(store, model_id, device, _setting_key(plan, model_id)):
+            counts["skipped"] += 1
+            progress.step(model_id, "already in the store")
+            continue
+        request = BenchRequest(model_id, runtime=plan.runtime, target=plan.target, bundles_dir=plan.bundles_dir,
+                               resolution=plan.resolution, threads=plan.threads, warmup_ms=plan.warmup_ms,
+                               duration_s=plan.duration_s, iterations=plan.iterations, power=plan.power,
+                               weights_dir=plan.weights_dir)
+        try:
+            result = measure(request)
+        except EdgesrError as err:
+            record_failure(store, model_id, device, "latency", err)
+            counts["failed"] += 1
+            progress.step(model_id, "FAILED: %s" % err)
+            continue
+        result["sweep_command"] = plan.command
+        store.put("latency", model_id, result["runtime"], result["precision"], result,
+                  dataset=bench.store_setting_key(result), device=device)
+        counts["ok"] += 1
+        progress.step(model_id, "%s %.2f fps (median %.1f ms)" % (result["runtime"], result["fps"],
+                                                                 result["latency_ms"]["median"]))
+    return counts
+
+
+def _export_for_device(plan, models, store, log):
+    """Export (or reuse) the device bundles; their latency is measured on the device."""
+    from edgesr.bench.bundles import import_exporter
+
+    report = import_exporter().export_models(models, plan.target, plan.bundles_dir, {"resolution": plan.resolution},
+                                             weights_dir=plan.weights_dir, store=store)
+    failed = [b for b in report.bundles if b.status == "failed"]
+    log("bundles for %s in %s: %d ready, %d failed. On the device run:\n"
+        "  python -m edgesr_runtime.sweep %s --store device.db\n"
+        "then here: edgesr results merge %s device.db && edgesr report %s --out edgesr-report"
+        % (plan.target, plan.bundles_dir, len(report.bundles) - len(failed), len(failed), plan.bundles_dir,
+           plan.store, plan.store))
+    return {"ok": 0, "failed": len(failed), "skipped": len(report.bundles) - len(failed)}
+
+
+def _quality_phase(plan, models, store, log):
+    """PSNR/SSIM of every (model, dataset) not yet stored, over a process pool."""
+    from edgesr.eval.datasets import resolve_dataset
+    from edgesr.eval.jobs import FAILURE, plan as plan_tasks, run_tasks
+
+    datasets = [resolve_dataset(name) for name in plan.datasets]
+    tasks, done = plan_tasks(models, datasets, "torch", store, weights_dir=plan.weights_dir)
+    counts = {"ok": 0, "failed": 0, "skipped": done}
+    progress = Progress(len(tasks), "quality")
+    for task, kind, payload in run_tasks(tasks, store, workers=plan.workers):
+        counts["failed" if kind == FAILURE else "ok"] += 1
+        progress.step("%s on %s" % (task.model, task.dataset_key),
+                      payload.get("reason") if kind == FAILURE else "PSNR %.3f dB" % payload["psnr"])
+    return counts

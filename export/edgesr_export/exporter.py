@@ -1,0 +1,243 @@
+"""Export one (model, target) bundle: golden data, artifacts, parity gate, manifest, README.
+
+The bundle is written into a hidden ``.<name>.partial`` folder and renamed into place when done,
+so an interrupted run never leaves a bundle that looks complete.
+"""
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional
+
+from edgesr_runtime import bundle as bundle_io
+from edgesr_runtime import check as check_mod
+from edgesr_runtime.errors import EdgesrError
+
+from edgesr_export import fp16_scan, golden, int8_quality, onnx_export, tflite_export
+from edgesr_export.capture import quiet
+from edgesr_export.images import calibration_inputs
+from edgesr_export.manifest import new_manifest, options_record
+from edgesr_export.readme import render
+from edgesr_export.resolution import input_size
+from edgesr_export.targets import get_target, resolve_options, select_artifacts
+
+
+@dataclass
+class Job:
+    """Everything the artifact producers share for one bundle."""
+
+    config: object
+    target: object
+    options: dict
+    module: object
+    folder: Path
+    lr_height: int
+    lr_width: int
+    samples: list
+    manifest: dict
+    entries: dict = field(default_factory=dict)
+
+    def path(self, name):
+        return self.folder / name
+
+
+@dataclass
+class BundleReport:
+    """What happened to one bundle (the batch report and the results store read this)."""
+
+    model_id: str
+    target: str
+    path: str
+    status: str  # exported | skipped | failed
+    valid: bool = False
+    artifacts: List[dict] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
+    error: Optional[str] = None
+    seconds: float = 0.0
+
+
+# -- producers: one per ArtifactSpec.producer ----------------------------------------------------
+
+
+def _onnx(job, spec):
+    facts = onnx_export.export_onnx(
+        job.module, job.path(spec.file), job.lr_height, job.lr_width, job.config.scale,
+        onnx_export.metadata_props(job.config, job.manifest["edgesr_version"]),
+        dynamic=job.options.get("dynamic", False), opset=job.options["opset"])
+    if "fp16_range" in job.target.checks:
+        inputs = [s.input for s in job.samples] + calibration_inputs(
+            job.config.scale, job.lr_height, job.lr_width, job.options["calibration"])
+        report = fp16_scan.scan(job.path(spec.file), inputs)
+        job.manifest["fp16_check"] = report
+        if not report["passed"]:
+            job.manifest["warnings"].append("FP16 range check failed: %s; build-engine will refuse FP16" %
+                                            report["summary"])
+    return facts
+
+
+def _tflite_fp32(job, spec):
+    return tflite_export.convert_fp32(job.module, job.path(spec.file), job.lr_height, job.lr_width, job.config.scale,
+                                      layout=job.options["layout"])
+
+
+def _tflite_fp16(job, spec):
+    source = job.entries["tflite-fp32"]
+    facts = tflite_export.convert_fp16(job.path(source["file"]), job.path(spec.file))
+    return dict(_shape_facts(source), **facts)
+
+
+def _tflite_int8(job, spec):
+    source = job.entries["tflite-fp32"]
+    calibration = calibration_inputs(job.config.scale, job.lr_height, job.lr_width, job.options["calibration"])
+    facts = tflite_export.quantize_int8(job.path(source["file"]), job.path(spec.file), calibration,
+                                        layout=source["layout"])
+    return dict(_shape_facts(source), **facts)
+
+
+def _engine_plan(job, spec):
+    source = job.entries[spec.requires[0]]
+    return dict(_shape_facts(source), status="pending", source=source["name"],
+                build="python3 -m edgesr_runtime build-engine BUNDLE %s" % (
+                    "--fp16" if spec.precision == "fp16" else "--no-fp16"))
+
+
+def _shape_facts(entry):
+    keys = ("layout", "input_name", "output_name", "input_shape", "output_shape", "file_input_shape",
+            "file_output_shape")
+    return {k: entry[k] for k in keys if k in entry}
+
+
+PRODUCERS = {"onnx": _onnx, "tflite_fp32": _tflite_fp32, "tflite_fp16": _tflite_fp16, "tflite_int8": _tflite_int8,
+             "engine_plan": _engine_plan}
+
+
+# -- one artifact --------------------------------------------------------------------------------
+
+
+def _make_artifact(job, spec, log):
+    entry = {"name": spec.name, "file": spec.file, "format": spec.format, "runtime": spec.runtime,
+             "precision": spec.precision, "on_device": spec.on_device}
+    missing = [r for r in spec.requires if job.entries.get(r, {}).get("status") != "ok"]
+    if missing:
+        return dict(entry, status="failed", valid=False, error="needs %s, which failed" % ", ".join(missing))
+    try:
+        entry.update(PRODUCERS[spec.producer](job, spec))
+    except Exception as err:  # noqa: BLE001 - a converter failure must not stop the other artifacts
+        reason = "%s: %s" % (type(err).__name__, str(err).strip().splitlines()[0][:300] if str(err).strip() else "")
+        log("  %s failed: %s" % (spec.name, reason))
+        job.path(spec.file).unlink(missing_ok=True)  # never ship half a file
+        return dict(entry, status="failed", valid=False, error=reason,
+                    converter_log=getattr(err, "converter_log", "")[-2000:])
+    if entry.setdefault("status", "ok") == "pending":
+        entry["valid"] = None
+        return entry
+    with quiet():  # runtimes print delegate banners
+        result = check_mod.check_artifact(str(job.folder), entry, job.samples)
+    entry["parity"] = check_mod.parity_record(result)
+    entry["valid"] = result["status"] == check_mod.PASS
+    if result["status"] != check_mod.PASS:
+        log("  %s %s: %s" % (spec.name, result["status"], result["reason"]))
+    if spec.precision == "int8":
+        _int8_quality(job, entry, log)
+    return entry
+
+
+def _int8_quality(job, entry, log):
+    try:
+        with quiet():
+            drop = int8_quality.psnr_drop(job.module, job.path(entry["file"]), entry["layout"], job.config.scale,
+                                          job.lr_height, job.lr_width, job.options["validation"])
+    except EdgesrError as err:
+        log("  %s: cannot measure the INT8 PSNR drop: %s" % (entry["name"], err))
+        entry["quantization"]["psnr"] = {"error": str(err)}
+        return
+    entry["quantization"]["psnr"] = drop
+    if drop["warning"]:
+        job.manifest["warnings"].append(
+            "INT8 costs %.2f dB PSNR against FP32 (%.2f -> %.2f dB on %s), above the %.1f dB warning level" % (
+                drop["drop_db"], drop["fp32_psnr_db"], drop["int8_psnr_db"], drop["set"], drop["warn_above_db"]))
+
+
+# -- one bundle ----------------------------------------------------------------------------------
+
+
+def bundle_name(model_id, target_name):
+    return "%s-%s" % (model_id, target_name)
+
+
+def is_done(folder, options, version):
+    """True when ``folder`` holds a complete, valid bundle made with these options (resume skips it)."""
+    try:
+        manifest = bundle_io.load_manifest(folder)
+        if manifest.get("status") != "complete" or manifest.get("valid") is not True:
+            return False
+        if manifest.get("options") != options_record(options) or manifest.get("edgesr_version") != version:
+            return False
+        bundle_io.verify_bundle(folder, manifest)
+    except EdgesrError:
+        return False
+    return True
+
+
+def _finish(job, name):
+    manifest = job.manifest
+    manifest["artifacts"] = list(job.entries.values())
+    checked = [a for a in manifest["artifacts"] if a.get("status") != "pending"]
+    manifest["valid"] = bool(checked) and all(a.get("valid") for a in checked)
+    manifest["status"] = "complete"
+    (job.folder / bundle_io.README).write_text(render(manifest, name))
+    shipped = [a["file"] for a in manifest["artifacts"] if a.get("status") == "ok"]
+    bundle_io.refresh_files(job.folder, manifest, shipped + [bundle_io.GOLDEN, bundle_io.README])
+    bundle_io.save_manifest(job.folder, manifest)
+
+
+def _write_golden(job, samples):
+    inputs_u8, sources, kinds = (list(column) for column in zip(*samples))
+    outputs = golden.reference_outputs(job.module, inputs_u8)
+    bundle_io.save_golden(job.path(bundle_io.GOLDEN), inputs_u8, outputs, sources, kinds)
+    job.samples = bundle_io.load_golden(str(job.path(bundle_io.GOLDEN)))
+    job.manifest["golden"] = {"file": bundle_io.GOLDEN, "count": len(sources), "sources": sources, "kinds": kinds,
+                              "shapes": [list(x.shape) for x in inputs_u8], "reference": "PyTorch FP32 (CPU)"}
+
+
+def export_bundle(model_id, target, out_dir, options=None, weights_dir=None, force=False, log=None):
+    """Export ``model_id`` for ``target`` into ``out_dir/<model_id>-<target>``; returns a BundleReport.
+
+    ``options`` holds only what the user set (see targets.OPTIONS). Bad input (unknown target,
+    option, model or a resolution the scale does not divide) raises EdgesrError before any work.
+    """
+    from edgesr import __version__
+    from edgesr.models import count_parameters, create_model, get_config
+
+    log = log or (lambda message: None)
+    started = time.time()
+    target = get_target(target)
+    options = resolve_options(target, options)
+    config = get_config(model_id)
+    lr_height, lr_width = input_size(options["resolution"], config.scale)
+    name = bundle_name(model_id, target.name)
+    final = Path(out_dir) / name
+    if not force and is_done(final, options, __version__):
+        return BundleReport(model_id, target.name, str(final), "skipped", valid=True)
+    work = Path(out_dir) / (".%s.partial" % name)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        module = create_model(model_id, weights_dir=weights_dir)
+        manifest = new_manifest(config, target, options, count_parameters(module), lr_height, lr_width, __version__)
+        job = Job(config, target, options, module, work, lr_height, lr_width, [], manifest)
+        _write_golden(job, golden.golden_inputs(config.scale, lr_height, lr_width, options["golden"],
+                                                dynamic=options.get("dynamic", False)))
+        for spec in select_artifacts(target, options["precision"]):
+            job.entries[spec.name] = _make_artifact(job, spec, log)
+        _finish(job, name)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(work, final)
+    return BundleReport(model_id, target.name, str(final), "exported", valid=manifest["valid"],
+                        artifacts=manifest["artifacts"], warnings=manifest["warnings"],
+                        seconds=round(time.time() - started, 2))

@@ -1,0 +1,49 @@
+"""ONNX export with the legacy TorchScript exporter (``dynamo=False``), the one path that gives opset <= 17
+for every family (TensorRT 8.5's parser stops at 17), plus metadata in ``metadata_props``."""
+
+import json
+
+import torch
+
+from edgesr_export.capture import quiet
+
+INPUT, OUTPUT = "input", "output"
+
+
+def metadata_props(config, version, layout="NCHW"):
+    """The key/value metadata embedded in every ONNX file (Ultralytics-style)."""
+    return {
+        "model_id": config.model_id,
+        "family": config.family,
+        "scale": str(config.scale),
+        "hyperparameters": json.dumps(config.hyperparameters, sort_keys=True),
+        "edgesr_version": version,
+        "layout": layout,
+        "channels": "Y",
+        "value_range": "[0.0, 1.0]",
+        "author": "edgesr export (weights: pnavarre/eSR, WACV 2022 edge-SR)",
+    }
+
+
+def export_onnx(module, path, lr_height, lr_width, scale, metadata, dynamic=False, opset=17):
+    """Write ``path``; returns the artifact facts (names, shapes, opset). Dynamic H/W on request."""
+    import onnx
+
+    sample = torch.zeros(1, 1, lr_height, lr_width)
+    dynamic_axes = None
+    if dynamic:
+        dynamic_axes = {INPUT: {2: "height", 3: "width"}, OUTPUT: {2: "out_height", 3: "out_width"}}
+    with quiet(), torch.no_grad():
+        torch.onnx.export(module, (sample,), str(path), dynamo=False, opset_version=opset, input_names=[INPUT],
+                          output_names=[OUTPUT], dynamic_axes=dynamic_axes, do_constant_folding=True)
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model)
+    del model.metadata_props[:]
+    for key, value in metadata.items():
+        model.metadata_props.add(key=key, value=str(value))
+    onnx.save(model, str(path))
+    shape_in = [1, 1, None, None] if dynamic else [1, 1, lr_height, lr_width]
+    shape_out = [1, 1, None, None] if dynamic else [1, 1, lr_height * scale, lr_width * scale]
+    return {"layout": "NCHW", "input_name": INPUT, "output_name": OUTPUT, "input_shape": shape_in,
+            "output_shape": shape_out, "opset": opset, "dynamic": bool(dynamic), "io_dtype": "float32",
+            "exporter": "torch.onnx.export(dynamo=False)"}

@@ -1,0 +1,142 @@
+"""TFLite artifacts with litert-torch (no TensorFlow): FP32, FP16 weights and full INT8.
+
+* FP32: ``litert_torch.convert`` at a static shape (litert-torch has no dynamic H/W for pixel
+  shuffle), NHWC I/O through ``to_channel_last_io`` unless NCHW is asked for; even-scale
+  ConvTranspose layers are rewritten first (see ``rewrite``).
+* FP16: ai-edge-quantizer's float_casting of conv / transposed-conv weights (FP32 compute).
+* INT8: ai-edge-quantizer ``static_wi8_ai8`` on the FP32 file, calibrated on T91 mosaics; int8
+  weights, activations and I/O (scale / zero point in the file). The I/O ranges follow the model's
+  [0, 1] contract rather than whatever the calibration images reached (see ``_pin_io_ranges``).
+"""
+
+import os
+
+import numpy as np
+import torch
+
+from edgesr_runtime.errors import MissingBackendError
+
+from edgesr_export.capture import quiet
+from edgesr_export.rewrite import CroppedConvTranspose2d, without_output_padding
+
+INSTALL_HINT = "pip install 'edgesr-export[tflite]' (= litert-torch==0.10.0 with ai-edge-litert and ai-edge-quantizer)"
+INT8_METHOD = "ai-edge-quantizer static_wi8_ai8 (per-channel int8 weights, int8 activations and I/O)"
+
+
+def import_litert_torch():
+    """litert_torch with its progress output off; MissingBackendError with the install command."""
+    os.environ.setdefault("LITERT_TORCH_SHOW_PROGRESS", "n")
+    try:
+        with quiet():
+            import litert_torch
+    except ImportError:
+        raise MissingBackendError("litert-torch (TFLite converter)", INSTALL_HINT) from None
+    return litert_torch
+
+
+def import_quantizer():
+    try:
+        with quiet():
+            from ai_edge_quantizer import qtyping, quantizer, recipe
+    except ImportError:
+        raise MissingBackendError("ai-edge-quantizer (TFLite FP16/INT8)", INSTALL_HINT) from None
+    return quantizer, recipe, qtyping
+
+
+def _nhwc(shape):
+    n, c, h, w = shape
+    return [n, h, w, c]
+
+
+def convert_fp32(module, path, lr_height, lr_width, scale, layout="NHWC"):
+    """Write the FP32 .tflite; returns the artifact facts."""
+    litert_torch = import_litert_torch()
+    module = without_output_padding(module)
+    rewritten = any(isinstance(m, CroppedConvTranspose2d) for m in module.modules())
+    sample = torch.zeros(1, 1, lr_height, lr_width)
+    if layout == "NHWC":
+        module = litert_torch.to_channel_last_io(module, args=[0], outputs=[0])
+        sample = sample.permute(0, 2, 3, 1)
+    with quiet(), torch.no_grad():
+        litert_torch.convert(module, (sample,)).export(str(path))
+    shape_in, shape_out = [1, 1, lr_height, lr_width], [1, 1, lr_height * scale, lr_width * scale]
+    if layout == "NHWC":
+        shape_in, shape_out = _nhwc(shape_in), _nhwc(shape_out)
+    return {"layout": layout, "input_shape": [1, 1, lr_height, lr_width],
+            "output_shape": [1, 1, lr_height * scale, lr_width * scale], "file_input_shape": shape_in,
+            "file_output_shape": shape_out, "io_dtype": "float32", "converter": "litert-torch",
+            "rewrites": ["CroppedConvTranspose2d"] if rewritten else []}
+
+
+def convert_fp16(fp32_path, path):
+    """FP16 copy of the FP32 file's conv weights (dequantized to FP32 at load); returns the facts."""
+    quantizer, _, qtyping = import_quantizer()
+    config = qtyping.OpQuantizationConfig(
+        weight_tensor_config=qtyping.TensorQuantizationConfig(num_bits=16, dtype=qtyping.TensorDataType.FLOAT),
+        compute_precision=qtyping.ComputePrecision.FLOAT, explicit_dequantize=True)
+    with quiet():
+        qt = quantizer.Quantizer(str(fp32_path))
+        qt.update_quantization_recipe(regex=".*", operation_name="*", op_config=config, algorithm_key="float_casting")
+        qt.quantize().export_model(str(path), overwrite=True)
+    return {"io_dtype": "float32", "quantization": {"method": "ai-edge-quantizer float_casting (FP16 weights)"}}
+
+
+def _signature(fp32_path):
+    """(signature key, input name, input tensor name, output tensor name) of a single-signature .tflite."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(fp32_path))
+    key, signature = next(iter(interpreter.get_signature_list().items()))
+    return (key, signature["inputs"][0], interpreter.get_input_details()[0]["name"],
+            interpreter.get_output_details()[0]["name"])
+
+
+def _same(a, b):
+    return np.array_equal(np.ravel(a), np.ravel(b))
+
+
+def _pin_io_ranges(ranges, input_tensor, output_tensor):
+    """Input range := [0, 1] (the model's contract); output range := calibrated range widened to cover [0, 1].
+
+    Calibration images rarely reach pure white, and a narrower range would clip every brighter pixel.
+    The quantizer ties the output's parameters to the tensors it is reshaped from, which carry the
+    very same calibrated range: those are widened together.
+    """
+    if input_tensor in ranges:
+        ranges[input_tensor] = {"min": np.zeros_like(ranges[input_tensor]["min"]),
+                                "max": np.ones_like(ranges[input_tensor]["max"])}
+    if output_tensor in ranges:
+        low, high = ranges[output_tensor]["min"], ranges[output_tensor]["max"]
+        for name, qsv in ranges.items():
+            if _same(qsv["min"], low) and _same(qsv["max"], high):
+                ranges[name] = dict(qsv, min=np.minimum(low, 0.0), max=np.maximum(high, 1.0))
+    return ranges
+
+
+def _io_quantization(path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
+    facts = {}
+    details = (("input", interpreter.get_input_details()[0]), ("output", interpreter.get_output_details()[0]))
+    for role, detail in details:
+        scale, zero_point = detail["quantization"]
+        facts[role] = {"dtype": np.dtype(detail["dtype"]).name, "scale": float(scale), "zero_point": int(zero_point)}
+    return facts
+
+
+def quantize_int8(fp32_path, path, calibration, layout="NHWC"):
+    """Full-INT8 file calibrated on ``calibration`` (NCHW float32 1x1xhxw arrays); returns the facts."""
+    quantizer, recipe, _ = import_quantizer()
+    key, input_name, input_tensor, output_tensor = _signature(fp32_path)
+    feed = [{input_name: x.transpose(0, 2, 3, 1) if layout == "NHWC" else x} for x in calibration]
+    with quiet():
+        qt = quantizer.Quantizer(str(fp32_path))
+        qt.load_quantization_recipe(recipe.static_wi8_ai8())
+        ranges = _pin_io_ranges(qt.calibrate({key: feed}, num_threads=1), input_tensor, output_tensor)
+        qt.quantize(ranges).export_model(str(path), overwrite=True)
+    io = _io_quantization(path)
+    return {"io_dtype": io["input"]["dtype"],
+            "quantization": {"method": INT8_METHOD, "input": io["input"], "output": io["output"],
+                             "calibration": {"set": "T91 luma mosaics", "count": len(calibration),
+                                             "input_range": [0.0, 1.0], "output_range_covers": [0.0, 1.0]}}}

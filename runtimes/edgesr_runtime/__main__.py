@@ -1,0 +1,7 @@
+"""``python -m edgesr_runtime check|build-engine|bench ...`` (the ``edgesr-device`` command)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,252 @@
+"""Read and write edgesr bundles (schema ``edgesr-bundle/1``): manifest, file hashes, golden data.
+
+A bundle is one folder per (model, target); docs/bundle-format.md is the reference. This module
+needs only the standard library and numpy, so the device can verify and read bundles without torch.
+"""
+
+import datetime
+import hashlib
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from .errors import EdgesrError
+
+SCHEMA = "edgesr-bundle/1"
+MANIFEST = "manifest.json"
+GOLDEN = "golden.npz"
+README = "README.md"
+PRECISIONS = ("fp32", "fp16", "int8")
+
+
+class BundleIntegrityError(EdgesrError):
+    """One or more bundle files are missing, truncated or modified (sha256 mismatch)."""
+
+    exit_code = 3
+
+    def __init__(self, bundle_dir, problems):
+        self.problems = list(problems)
+        super(BundleIntegrityError, self).__init__(
+            "bundle %s failed its sha256 check: %s" % (bundle_dir, "; ".join(self.problems)),
+            "copy the bundle again (rsync -a / scp -r) or re-export it with `edgesr export`",
+        )
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+
+def sha256_file(path):
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_record(path):
+    """``{"sha256": ..., "bytes": ...}`` of one file, as listed in the manifest's ``files``."""
+    return {"sha256": sha256_file(path), "bytes": os.path.getsize(path)}
+
+
+def utc_now():
+    """Now as ISO-8601 UTC text, e.g. 2026-11-21T10:00:00Z."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_json(path, data):
+    """Write JSON atomically (temp file + rename), so a killed writer never leaves half a manifest."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle, indent=1, sort_keys=False, allow_nan=False)
+            handle.write("\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def file_problems(bundle_dir, files):
+    """Human-readable problems of the ``files`` map: missing, truncated, grown or modified files."""
+    problems = []
+    for name in sorted(files):
+        expected = files[name]
+        path = os.path.join(bundle_dir, name)
+        if not os.path.isfile(path):
+            problems.append("%s is missing" % name)
+            continue
+        size = os.path.getsize(path)
+        if size != expected.get("bytes", size):
+            what = "truncated" if size < expected["bytes"] else "longer than exported"
+            problems.append("%s is %s (%d bytes, expected %d)" % (name, what, size, expected["bytes"]))
+        elif sha256_file(path) != expected["sha256"]:
+            problems.append("%s was modified (sha256 mismatch)" % name)
+    return problems
+
+
+# -- manifest ------------------------------------------------------------------------------------
+
+
+def manifest_path(bundle_dir):
+    return os.path.join(str(bundle_dir), MANIFEST)
+
+
+def load_manifest(bundle_dir):
+    """The parsed manifest of a bundle; EdgesrError when the folder is not a readable bundle."""
+    bundle_dir = str(bundle_dir)
+    path = manifest_path(bundle_dir)
+    if not os.path.isdir(bundle_dir):
+        raise EdgesrError("bundle folder %s does not exist" % bundle_dir, "pass the folder written by `edgesr export`")
+    if not os.path.isfile(path):
+        raise EdgesrError("%s has no %s, so it is not an edgesr bundle" % (bundle_dir, MANIFEST),
+                          "pass the folder written by `edgesr export`, e.g. edgesr-bundles/eSR-TM_s2_K7_C16-rpi")
+    try:
+        with open(path) as handle:
+            manifest = json.load(handle)
+    except ValueError as err:
+        raise EdgesrError("%s is not valid JSON (%s)" % (path, err), "copy the bundle again or re-export it")
+    schema = manifest.get("schema") if isinstance(manifest, dict) else None
+    if schema != SCHEMA:
+        raise EdgesrError("%s has schema %r; this edgesr_runtime reads %r" % (path, schema, SCHEMA),
+                          "use the edgesr_runtime version that matches the exporter")
+    return manifest
+
+
+def save_manifest(bundle_dir, manifest):
+    write_json(manifest_path(bundle_dir), manifest)
+
+
+def verify_bundle(bundle_dir, manifest=None):
+    """Check every file listed in the manifest (size + sha256); BundleIntegrityError on any problem."""
+    manifest = manifest if manifest is not None else load_manifest(bundle_dir)
+    problems = file_problems(str(bundle_dir), manifest.get("files", {}))
+    if problems:
+        raise BundleIntegrityError(bundle_dir, problems)
+    return manifest
+
+
+def refresh_files(bundle_dir, manifest, names):
+    """Record (or drop, when the file is gone) the sha256 of ``names`` in the manifest's ``files``."""
+    files = manifest.setdefault("files", {})
+    for name in names:
+        path = os.path.join(str(bundle_dir), name)
+        if os.path.isfile(path):
+            files[name] = file_record(path)
+        else:
+            files.pop(name, None)
+    return manifest
+
+
+def artifact_file(bundle_dir, artifact):
+    return os.path.join(str(bundle_dir), artifact["file"])
+
+
+def find_artifact(manifest, name):
+    """The artifact entry called ``name`` (e.g. "tflite-int8"); EdgesrError listing the others."""
+    for artifact in manifest.get("artifacts", []):
+        if artifact.get("name") == name:
+            return artifact
+    names = ", ".join(a.get("name", "?") for a in manifest.get("artifacts", []))
+    raise EdgesrError("the bundle has no artifact %r" % name, "use one of: %s" % names)
+
+
+# -- golden data ---------------------------------------------------------------------------------
+
+
+KINDS = ("image", "random")
+
+
+class GoldenSample(object):
+    """One golden input (N×1×h×w float32 in [0, 1]) with the PyTorch output, its source and kind.
+
+    ``kind`` is "image" (real-image mosaic) or "random" (uniform noise: a stress test outside the
+    data a calibrated INT8 model was made for).
+    """
+
+    __slots__ = ("index", "input", "output", "source", "kind")
+
+    def __init__(self, index, input, output, source, kind="image"):
+        self.index, self.input, self.output, self.source, self.kind = index, input, output, source, kind
+
+    @property
+    def shape(self):
+        return tuple(self.input.shape)
+
+
+def save_golden(path, inputs_u8, outputs, sources, kinds):
+    """Write golden.npz: ``input_<i>`` as uint8 (value = u8 / 255, exact on every machine), ``output_<i>`` float32.
+
+    Samples may differ in size (a dynamic ONNX is also checked at an odd size).
+    """
+    if not (len(inputs_u8) == len(outputs) == len(sources) == len(kinds)):
+        raise ValueError("inputs, outputs, sources and kinds differ in length")
+    if set(kinds) - set(KINDS):
+        raise ValueError("golden kinds must be among %s" % (KINDS,))
+    arrays = {"sources": np.array([str(s) for s in sources]), "kinds": np.array([str(k) for k in kinds])}
+    for i, (x, y) in enumerate(zip(inputs_u8, outputs)):
+        if x.dtype != np.uint8 or x.ndim != 4 or y.ndim != 4:
+            raise ValueError("golden sample %d: want uint8 N×1×h×w input and N×1×H×W output" % i)
+        arrays["input_%d" % i] = x
+        arrays["output_%d" % i] = np.asarray(y, dtype=np.float32)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)  # zlib saves ~5% on float32 outputs and costs seconds per Full-HD bundle
+
+
+def golden_input(inputs_u8):
+    """The float32 model input a stored uint8 golden input stands for."""
+    return inputs_u8.astype(np.float32) / np.float32(255.0)
+
+
+def load_golden(path):
+    """The golden samples of a golden.npz; EdgesrError when the file cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            sources = [str(s) for s in data["sources"]]
+            kinds = [str(k) for k in data["kinds"]]
+            samples = [GoldenSample(i, golden_input(data["input_%d" % i]), data["output_%d" % i], sources[i],
+                                    kinds[i]) for i in range(len(sources))]
+    except (OSError, ValueError, KeyError) as err:
+        raise EdgesrError("cannot read golden data %s (%s)" % (path, err), "re-export the bundle")
+    return samples
+
+
+def fits(shape, sample_shape):
+    """True when a concrete NCHW shape fits an artifact input shape (None / null dims match anything)."""
+    return len(shape) == len(sample_shape) and all(w is None or w == g for w, g in zip(shape, sample_shape))
+
+
+# -- choosing an artifact (bench, check) ---------------------------------------------------------
+
+
+def select_artifact(bundle_dir, runtime=None, precision=None, model_id=None, layout=None):
+    """(file path, runtime, model id, layout, precision) of the first valid, present artifact that matches.
+
+    Used by ``edgesr_runtime.bench`` when it is given a bundle folder.
+    """
+    manifest = load_manifest(bundle_dir)
+    candidates = []
+    for artifact in manifest.get("artifacts", []):
+        if runtime and artifact.get("runtime") != runtime:
+            continue
+        if precision and artifact.get("precision") != precision:
+            continue
+        if os.path.isfile(artifact_file(bundle_dir, artifact)) and artifact.get("valid") is not False:
+            candidates.append(artifact)
+    if not candidates:
+        listing = ", ".join("%s (%s)" % (a.get("name"), artifact_status(a)) for a in manifest.get("artifacts", []))
+        raise EdgesrError("no artifact in %s matches runtime=%s precision=%s" % (bundle_dir, runtime, precision),
+                          "artifacts: %s" % listing)
+    chosen = candidates[0]
+    return (artifact_file(bundle_dir, chosen), chosen["runtime"], model_id or manifest["model"]["id"],
+            layout or chosen.get("layout"), chosen.get("precision"))
+
+
+def artifact_status(artifact):
+    """"valid", "invalid", "pending" (built on the device) or "failed" (the exporter could not make it)."""
+    if artifact.get("status") in ("pending", "failed"):
+        return artifact["status"]
+    return {True: "valid", False: "invalid"}.get(artifact.get("valid"), "unchecked")
