@@ -6,7 +6,7 @@ import sys
 from edgesr_runtime.errors import MissingBackendError
 
 OPTION_FLAGS = ("resolution", "dynamic", "opset", "precision", "layout", "golden", "calibration", "validation")
-EXPORT_HINT = "pip install 'edgesr[export]' (from a checkout: pip install -e ./export)"
+EXPORT_HINT = "pip install './export[tflite]' from the edgesr checkout (the edgesr-export distribution)"
 
 
 def _targets_epilog():
