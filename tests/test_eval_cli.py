@@ -107,8 +107,6 @@ def test_other_bad_inputs_are_one_line_errors(tmp_path, capsys):
     assert_one_line_error(*run_cli(capsys, "--models", "eSR-TM_s2_K7_C17", "--datasets", "Set5", "--store", db)[::2],
                           "did you mean")
     assert_one_line_error(*run_cli(capsys, "--datasets", "Set5", "--store", db)[::2], "no models to evaluate")
-    assert_one_line_error(*run_cli(capsys, "--models", "Bicubic_s2", "--runtime", "litert", "--store", db)[::2],
-                          "not yet supported for evaluation", "static-shape TFLite needs per-size export")
     assert_one_line_error(*run_cli(capsys, "--compare-paper", "--store", db)[::2], "no stored quality results")
     assert_one_line_error(*run_cli(capsys, "--models", "Bicubic_s2", "--csv", "x.csv", "--store", db)[::2],
                           "--compare-paper")

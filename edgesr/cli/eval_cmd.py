@@ -24,7 +24,8 @@ def add_parser(subparsers):
                    help="comma-separated dataset names (../shared/datasets/<Name>, $EDGESR_DATASETS) or folder "
                    "paths (default: %s)" % DEFAULT_DATASETS)
     p.add_argument("--runtime", choices=("torch", "onnxruntime", "litert"),
-                   help="run the models with PyTorch (default), or as a dynamic-shape ONNX file in onnxruntime")
+                   help="run the models with PyTorch (default), as a dynamic-shape ONNX file in onnxruntime, or "
+                   "as FP32 TFLite files (one per LR size, converted on first use) in LiteRT")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="worker processes, one thread each (default: all %(default)s cores)")
     p.add_argument("--store", default=None,
@@ -34,7 +35,9 @@ def add_parser(subparsers):
                    help="colour-to-luma weights: the paper's B/R-swapped BT.601 (default, reproduces the paper) "
                    "or the standard 0.299R+0.587G+0.114B (stored under '<dataset>@standard-luma')")
     p.add_argument("--weights-dir", help="folder holding the .model weight files")
-    p.add_argument("--onnx-dir", help="cache folder for the ONNX exports of --runtime onnxruntime")
+    p.add_argument("--onnx-dir", metavar="CACHE_DIR",
+                   help="cache folder for the exports of --runtime onnxruntime (.onnx per model) and --runtime "
+                   "litert (.tflite per model and LR size); default $TMPDIR/edgesr-eval-onnx or -litert")
     p.add_argument("--compare-paper", action="store_true",
                    help="evaluate nothing: compare the stored results (filtered by --models/--datasets/--runtime "
                    "when given) with the paper's table")
