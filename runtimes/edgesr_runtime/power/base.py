@@ -6,6 +6,7 @@ differenced between the first and last reading in the window. ``energy_j`` is th
 times the whole window, so a window slightly wider than the sample span is not under-counted.
 """
 
+import abc
 import threading
 import time
 
@@ -63,16 +64,18 @@ class PowerResult(object):
         return "PowerResult(%s: unavailable: %s)" % (self.source, self.reason)
 
 
-class PowerMeter(object):
+class PowerMeter(abc.ABC):
     """Interface: ``start()`` at the start of the timed window, ``stop()`` at its end, ``close()`` once."""
 
     name = "meter"
 
+    @abc.abstractmethod
     def start(self):
-        raise NotImplementedError
+        """Implemented by each meter."""
 
+    @abc.abstractmethod
     def stop(self):
-        raise NotImplementedError
+        """Implemented by each meter."""
 
     def close(self):
         pass
@@ -195,11 +198,13 @@ class WindowedMeter(PowerMeter):
             return self._result(self._clock(), self.unavailable_reason)
         return self._end()
 
+    @abc.abstractmethod
     def _begin(self):
-        raise NotImplementedError
+        """Implemented by each meter."""
 
+    @abc.abstractmethod
     def _end(self):
-        raise NotImplementedError
+        """Implemented by each meter."""
 
     def _result(self, t_stop, error=None):
         t_start, self._t_start = self._t_start, None
@@ -227,8 +232,9 @@ class PolledMeter(WindowedMeter):
         self._halt = threading.Event()
         self._error = None
 
+    @abc.abstractmethod
     def read(self):
-        raise NotImplementedError
+        """Implemented by each meter."""
 
     def on_start(self):
         """Hook run before the first reading of a window (e.g. reset counter unwrapping)."""
