@@ -1,5 +1,6 @@
 """The one Runner interface: load() / infer(x) / close(), NCHW float32 in and out, whatever the file."""
 
+import abc
 import collections
 import os
 
@@ -51,7 +52,7 @@ def format_shape(shape):
     return "x".join("?" if d is None else str(d) for d in shape)
 
 
-class Runner(object):
+class Runner(abc.ABC):
     """Base class of every backend. Subclasses implement _load, _infer, _close and the metadata.
 
     ``infer(x)`` takes and returns N×1×H×W float32 arrays in [0, 1]; layout and dtype
@@ -134,20 +135,24 @@ class Runner(object):
         return info
 
     # -- for subclasses --------------------------------------------------------------------
+    @abc.abstractmethod
     def _load(self):
-        raise NotImplementedError
+        """Implemented by each backend."""
 
+    @abc.abstractmethod
     def _infer(self, native):
-        raise NotImplementedError
+        """Implemented by each backend."""
 
     def _close(self):
         pass
 
+    @abc.abstractmethod
     def _input_meta(self):
-        raise NotImplementedError
+        """Implemented by each backend."""
 
+    @abc.abstractmethod
     def _output_meta(self):
-        raise NotImplementedError
+        """Implemented by each backend."""
 
     def _describe(self):
         return {}
