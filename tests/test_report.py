@@ -184,6 +184,8 @@ def test_markdown_lists_the_expected_pareto_models(report):
 def test_markdown_states_provenance_correlation_energy_failures(report):
     out, _ = report
     text = (out / "report.md").read_text()
+    assert "Measured here: 14 configurations with a speed (8 models; devices: laptop, rpi5); " \
+           "6 models with PSNR measured here." in text  # models, not joined rows
     reproduce = _section(text, "## Reproduce")
     assert "edgesr report " in reproduce and "--formats html,md,csv,png,svg,parquet" in reproduce
     assert SWEEP in reproduce
@@ -192,7 +194,8 @@ def test_markdown_states_provenance_correlation_energy_failures(report):
     assert "| runtimes.onnxruntime | 1.0.0 |" in environment and "runtimes.tensorrt" not in environment  # nulls go
     rho = _table_rows(_section(text, "## Rank correlation of our speed with the paper's"))
     rpi = [r for r in rho if r["device"] == RPI]
-    assert {r["runtime"] for r in rpi} == {"onnxruntime", "litert"} and all(r["n"] == "6" for r in rpi)
+    assert {r["runtime"] for r in rpi} == {"onnxruntime", "litert", "fastest per model"}
+    assert all(r["n"] == "6" for r in rpi)
     assert all(-1.0 <= float(r["ρ vs RPI"]) <= 1.0 for r in rpi)
     energy = _table_rows(_section(text, "## Energy per frame"))
     assert {(r["device"], r["runtime"]) for r in energy} == {(RPI, "onnxruntime"), ("laptop", "torch")}
@@ -390,3 +393,31 @@ def test_join_prefers_quality_of_the_same_runtime_then_falls_back():
     assert table.loc["tensorrt", "quality_from"] == "onnxruntime/fp32"  # no quality of its own: the closest
     assert table.loc["torch", "device"] == "" and np.isnan(table.loc["torch", "fps"])  # quality-only row
     assert table.loc["torch", "n_images"] == 14
+
+
+def test_rank_correlation_pools_each_models_fastest_configuration():
+    """The "fastest per model" series takes each model's fastest runtime, as --runtime auto deploys it."""
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    from edgesr.report.analysis import FASTEST_PER_MODEL, rank_correlation
+
+    paper = {"a": 40.0, "b": 30.0, "c": 20.0, "d": 10.0}
+    ours = {  # (runtime, fps): the fastest runtime differs per model
+        "a": [("onnxruntime", 50.0), ("litert", 5.0)], "b": [("onnxruntime", 1.0), ("litert", 60.0)],
+        "c": [("onnxruntime", 30.0), ("litert", 2.0)], "d": [("onnxruntime", 3.0), ("litert", 40.0)],
+    }
+    rows = [{"model": m, "scale": 2, "device": "vm", "mode": "model", "runtime": rt, "precision": "fp32", "fps": fps,
+             "paper_fps_agx": paper[m], "paper_fps_rpi": paper[m], "paper_fps_maxq": np.nan}
+            for m, configs in ours.items() for rt, fps in configs]
+    result = rank_correlation(pd.DataFrame(rows))
+    pooled = result[result["runtime"] == FASTEST_PER_MODEL].iloc[0]
+    fastest = [50.0, 60.0, 30.0, 40.0]  # a, b, c, d
+    assert pooled["n"] == 4 and pooled["precision"] == "any"
+    assert pooled["rho_agx"] == pytest.approx(spearmanr(fastest, list(paper.values())).statistic)  # 0.4
+    assert np.isnan(pooled["rho_maxq"])  # no paper numbers: said as such, not 0
+    per_runtime = result[result["runtime"] == "onnxruntime"].iloc[0]
+    assert per_runtime["rho_agx"] == pytest.approx(spearmanr([50.0, 1.0, 30.0, 3.0], [40, 30, 20, 10]).statistic)
+
+    single = pd.DataFrame([r for r in rows if r["runtime"] == "litert"])
+    assert FASTEST_PER_MODEL not in set(rank_correlation(single)["runtime"])  # one series: nothing to pool

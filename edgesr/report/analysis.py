@@ -79,24 +79,42 @@ def _spearman(ours, theirs):
     return float(result.statistic), float(result.pvalue), n
 
 
+FASTEST_PER_MODEL = "fastest per model"  # runtime label of the pooled series in rank_correlation
+
+
+def _correlation_records(labels, part):
+    """Spearman rows for one measured series: one per scale, plus all scales pooled when several."""
+    subsets = [(str(s), part[part["scale"] == s]) for s in sorted(part["scale"].unique())]
+    if len(subsets) > 1:
+        subsets.append(("all", part))
+    records = []
+    for scale, subset in subsets:
+        record = dict(labels, scale=scale, n=len(subset))
+        for short, _, _ in PAPER_DEVICES:
+            rho, p, _ = _spearman(subset["fps"].to_numpy(float), subset["paper_fps_" + short].to_numpy(float))
+            record.update({"rho_" + short: rho, "p_" + short: p})
+        records.append(record)
+    return records
+
+
 def rank_correlation(table):
     """Spearman's rho between our fps and the paper's per paper device, per (device, runtime, precision).
 
     One row per scale and one with all scales pooled (pooling mixes in the scale's own speed effect).
+    Where a device measured several runtimes or precisions, a series "fastest per model" (each model's
+    fastest configuration there, i.e. what --runtime auto deploys) covers every model of that device.
     """
     import pandas as pd
 
+    timed_rows = timed(table)
     records = []
-    for key, part in timed(table).groupby(GROUP, sort=True):
-        subsets = [(str(s), part[part["scale"] == s]) for s in sorted(part["scale"].unique())]
-        if len(subsets) > 1:
-            subsets.append(("all", part))
-        for scale, subset in subsets:
-            record = dict(zip(GROUP, key), scale=scale)
-            for short, _, _ in PAPER_DEVICES:
-                rho, p, n = _spearman(subset["fps"].to_numpy(float), subset["paper_fps_" + short].to_numpy(float))
-                record.update({"rho_" + short: rho, "p_" + short: p, "n": n})
-            records.append(record)
+    for key, part in timed_rows.groupby(GROUP, sort=True):
+        records += _correlation_records(dict(zip(GROUP, key)), part)
+    for key, part in timed_rows.groupby(["device", "mode"], sort=True):
+        if len(part.groupby(["runtime", "precision"])) > 1:
+            fastest = part.sort_values("fps", ascending=False, kind="mergesort").drop_duplicates("model")
+            labels = {"device": key[0], "mode": key[1], "runtime": FASTEST_PER_MODEL, "precision": "any"}
+            records += _correlation_records(labels, fastest)
     return pd.DataFrame.from_records(records)
 
 

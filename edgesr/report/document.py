@@ -114,9 +114,9 @@ def _summary(ctx):
     filters = ", ".join("%s %s" % (k, v) for k, v in (("device", ctx.device), ("runtime", ctx.runtime)) if v)
     return [
         "Quality: PSNR on **%s** (the `--dataset` option; Set5, Set14, BSDS100, Urban100, Manga109)." % ctx.dataset,
-        "Measured here: %d configurations with a speed (%d models; devices: %s), %d with PSNR measured here%s."
+        "Measured here: %d configurations with a speed (%d models; devices: %s); %d models with PSNR measured here%s."
         % (len(timed), timed["model"].nunique(), ", ".join(sorted(set(timed["device"]))) or "none",
-           int(quality.sum()), "; filtered to " + filters if filters else ""),
+           ctx.table.loc[quality, "model"].nunique(), "; filtered to " + filters if filters else ""),
         "Paper (published): all %d models on Jetson AGX Xavier, Raspberry Pi 400 and GTX 1080 Max-Q — always shown."
         % len(ctx.paper),
     ] + ctx.notes
@@ -169,8 +169,9 @@ def _correlation_blocks(ctx):
     return [
         Heading(2, "Rank correlation of our speed with the paper's"),
         Text("Spearman's ρ (scipy.stats.spearmanr) between our fps and the paper's per device, over the same models; "
-             "n is the number of models; \"–\" when n < 3 or a side is constant. Pooling scales adds the "
-             "scales' own speed differences."),
+             "n is the number of models; \"–\" when n < 3, a side is constant or the paper has no number. Pooling "
+             "scales adds the scales' own speed differences. \"%s\": each model's fastest configuration on the "
+             "device (what --runtime auto deploys), over every model measured there." % analysis.FASTEST_PER_MODEL),
         frame_table(rho, columns),
     ]
 
