@@ -67,16 +67,16 @@ def front_agreement(table, paper):
 
 
 def _spearman(ours, theirs):
+    """(rho, p) over the pairs where both sides are finite; NaN when fewer than 3 such pairs."""
     from scipy.stats import spearmanr
 
     keep = np.isfinite(ours) & np.isfinite(theirs)
-    n = int(keep.sum())
-    if n < 3:
-        return np.nan, np.nan, n
+    if keep.sum() < 3:
+        return np.nan, np.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # constant input: rho is NaN, said as such in the table
         result = spearmanr(ours[keep], theirs[keep])
-    return float(result.statistic), float(result.pvalue), n
+    return float(result.statistic), float(result.pvalue)
 
 
 FASTEST_PER_MODEL = "fastest per model"  # runtime label of the pooled series in rank_correlation
@@ -91,7 +91,7 @@ def _correlation_records(labels, part):
     for scale, subset in subsets:
         record = dict(labels, scale=scale, n=len(subset))
         for short, _, _ in PAPER_DEVICES:
-            rho, p, _ = _spearman(subset["fps"].to_numpy(float), subset["paper_fps_" + short].to_numpy(float))
+            rho, p = _spearman(subset["fps"].to_numpy(float), subset["paper_fps_" + short].to_numpy(float))
             record.update({"rho_" + short: rho, "p_" + short: p})
         records.append(record)
     return records
