@@ -15,7 +15,8 @@ from typing import List, Optional
 
 from edgesr_runtime import bench
 from edgesr_runtime.errors import EdgesrError
-from edgesr_runtime.sweep import Progress, latency_done, record_failure, select_shard
+from edgesr_runtime.progress import Progress
+from edgesr_runtime.sweep import latency_done, record_failure, select_shard
 
 DEVICE_TARGETS = ("jetson", "rpi")
 

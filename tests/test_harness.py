@@ -10,7 +10,8 @@ from PIL import Image
 from edgesr_runtime import bench, stats
 from edgesr_runtime.errors import EdgesrError, MissingBackendError
 from edgesr_runtime.runners.base import Runner, TensorMeta
-from edgesr_runtime.runners.colour import resize_bicubic, rgb_to_ycbcr, ycbcr_to_rgb
+from edgesr_runtime.colour import rgb_to_ycbcr, ycbcr_to_rgb
+from edgesr_runtime.resample import resize_bicubic
 from edgesr_runtime.runners.endtoend import EndToEnd
 
 from conftest import DATASETS

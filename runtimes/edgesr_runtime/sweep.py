@@ -11,9 +11,9 @@ import argparse
 import os
 import re
 import sys
-import time
 
 from .errors import EdgesrError
+from .progress import Progress
 
 SWEEP_FAILURE_KEY = "sweep:latency"
 
@@ -44,21 +44,6 @@ def record_failure(store, model, device, stage, error):
     """Store one failure (retried by the next run) with its one-line reason."""
     store.put("failure", model, "auto", "", {"stage": stage, "reason": str(error).splitlines()[0]},
               dataset=SWEEP_FAILURE_KEY, device=device, status="failed")
-
-
-class Progress(object):
-    """A one-line-per-item progress report with ETA, on stderr (no third-party dependency)."""
-
-    def __init__(self, total, label="sweep"):
-        self.total, self.label, self.done, self.started = total, label, 0, time.time()
-
-    def step(self, item, outcome):
-        self.done += 1
-        elapsed = time.time() - self.started
-        eta = elapsed / self.done * (self.total - self.done)
-        print("[%s %d/%d, %.0f s, ETA %.0f s] %s: %s" % (self.label, self.done, self.total, elapsed, eta, item,
-                                                         outcome), file=sys.stderr)
-        sys.stderr.flush()
 
 
 def bundle_folders(root):

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .colour import resize_bicubic, rgb_to_ycbcr, ycbcr_to_rgb
+from ..colour import rgb_to_ycbcr, ycbcr_to_rgb
+from ..resample import resize_bicubic
 
 CHROMA_CHOICES = ("auto", "numpy", "cv2")
 

@@ -1,26 +1,9 @@
-"""Colour maths for the end-to-end path, numpy only: BT.601 full-range YCbCr and bicubic resizing."""
+"""Bicubic resampling in numpy: Keys' cubic kernel, its taps, and an H×W(×C) resize (borders replicated)."""
 
 import numpy as np
 
-# JPEG / BT.601 full range: Y in [0, 1], Cb and Cr centred on 0.5.
-_RGB_TO_YCC = np.array([[0.299, 0.587, 0.114],
-                        [-0.168736, -0.331264, 0.5],
-                        [0.5, -0.418688, -0.081312]], dtype=np.float32)
-_YCC_TO_RGB = np.linalg.inv(_RGB_TO_YCC.astype(np.float64)).astype(np.float32)
-_CENTRE = np.array([0.0, 0.5, 0.5], dtype=np.float32)
 
-
-def rgb_to_ycbcr(rgb):
-    """H×W×3 float RGB in [0, 1] -> H×W×3 float32 YCbCr."""
-    return np.asarray(rgb, dtype=np.float32) @ _RGB_TO_YCC.T + _CENTRE
-
-
-def ycbcr_to_rgb(ycc):
-    """H×W×3 float YCbCr -> H×W×3 float32 RGB (not clipped)."""
-    return (np.asarray(ycc, dtype=np.float32) - _CENTRE) @ _YCC_TO_RGB.T
-
-
-def _cubic(t, a):
+def keys_cubic(t, a):
     """Keys' cubic convolution kernel (a=-0.75 as OpenCV, a=-0.5 as PIL/Matlab)."""
     t = np.abs(t)
     near = ((a + 2) * t - (a + 3)) * t * t + 1
@@ -36,7 +19,7 @@ def cubic_taps(in_size, out_size, a=-0.75):
     """
     centre = (np.arange(out_size) + 0.5) * (float(in_size) / out_size) - 0.5
     indices = np.floor(centre).astype(np.int64)[:, None] + np.arange(-1, 3)
-    weights = _cubic(centre[:, None] - indices, a)
+    weights = keys_cubic(centre[:, None] - indices, a)
     weights /= weights.sum(axis=1, keepdims=True)
     return indices, weights.astype(np.float32)
 
