@@ -9,13 +9,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from edgesr_runtime.colour import rgb_to_ycbcr, ycbcr_to_rgb
 from edgesr_runtime.errors import EdgesrError
-
-# BT.601 full-range RGB → YCbCr (JPEG / JFIF); offsets of 128 are applied to Cb and Cr.
-_RGB_TO_YCBCR = np.array(
-    [[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]], dtype=np.float64
-)
-_YCBCR_TO_RGB = np.linalg.inv(_RGB_TO_YCBCR)
+from edgesr_runtime.files import atomic_open
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
@@ -54,22 +50,12 @@ def _to_8bit_array(image, path):
 
 
 def write_image(path, array):
-    """Write a uint8 H×W / H×W×3 / H×W×4 array; the format follows the suffix."""
-    Image.fromarray(array).save(path)
-
-
-def rgb_to_ycbcr(rgb):
-    """uint8/float RGB H×W×3 → float64 YCbCr H×W×3 (Y in [0, 255], Cb/Cr centred on 128)."""
-    ycbcr = rgb.astype(np.float64) @ _RGB_TO_YCBCR.T
-    ycbcr[..., 1:] += 128.0
-    return ycbcr
-
-
-def ycbcr_to_rgb(ycbcr):
-    """float YCbCr H×W×3 → float64 RGB (unclamped)."""
-    shifted = ycbcr.astype(np.float64).copy()
-    shifted[..., 1:] -= 128.0
-    return shifted @ _YCBCR_TO_RGB.T
+    """Write a uint8 H×W / H×W×3 / H×W×4 array atomically; the format follows the suffix."""
+    image_format = Image.registered_extensions().get(Path(path).suffix.lower())
+    if image_format is None:
+        raise EdgesrError("%s: unknown image format %r" % (path, Path(path).suffix), "name the file .png")
+    with atomic_open(path, "wb") as handle:
+        Image.fromarray(array).save(handle, format=image_format)
 
 
 def bicubic_resize(plane, height, width):
@@ -92,10 +78,10 @@ def upscale_array(image, upscale_luma, scale):
     out_h, out_w = height * scale, width * scale
     if image.ndim == 2:
         return to_uint8(upscale_luma(image.astype(np.float32) / 255.0) * 255.0)
-    ycbcr = rgb_to_ycbcr(image[..., :3])
+    ycbcr = rgb_to_ycbcr(image[..., :3], peak=255.0, dtype=np.float64)
     luma = upscale_luma((ycbcr[..., 0] / 255.0).astype(np.float32)) * 255.0
     chroma = [bicubic_resize(ycbcr[..., c], out_h, out_w) for c in (1, 2)]
-    rgb = to_uint8(ycbcr_to_rgb(np.stack([luma] + chroma, axis=-1)))
+    rgb = to_uint8(ycbcr_to_rgb(np.stack([luma] + chroma, axis=-1), peak=255.0, dtype=np.float64))
     if image.shape[2] == 4:
         alpha = to_uint8(bicubic_resize(image[..., 3].astype(np.float64), out_h, out_w))
         return np.concatenate([rgb, alpha[..., None]], axis=-1)

@@ -1,8 +1,9 @@
 """The PyTorch reference behind the device Runner interface (host side only: needs torch)."""
 
-import numpy as np
 import torch
 
+from edgesr.models import create_model
+from edgesr_export.torch_reference import run_module
 from edgesr_runtime.runners.base import Runner, TensorMeta
 
 
@@ -25,8 +26,6 @@ class TorchRunner(Runner):
 
     def _load(self):
         if isinstance(self._source, str):
-            from edgesr.models import create_model
-
             self.module = create_model(self._source, pretrained=True)
         else:
             self.module = self._source
@@ -36,9 +35,7 @@ class TorchRunner(Runner):
         self.module = self.module.eval().to(self.device, self._dtype)
 
     def _infer(self, native):
-        with torch.inference_mode():
-            y = self.module(torch.from_numpy(native).to(self.device, self._dtype))
-        return y.float().cpu().numpy()
+        return run_module(self.module, native, self.device, self._dtype)
 
     def _close(self):
         self.module = None

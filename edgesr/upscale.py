@@ -6,8 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Tuple
 
-from edgesr_runtime.errors import EdgesrError
 from edgesr.imaging import IMAGE_SUFFIXES, read_image, upscale_array, write_image
+from edgesr.inference import predict_luma
+from edgesr.models import create_model, get_config
+from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.files import ensure_folder
+from edgesr_runtime.progress import Progress
 
 
 @dataclass
@@ -63,9 +67,6 @@ def plan_outputs(sources, out_dir, model_id):
 
 def upscale_files(inputs, model_id, out_dir, weights_dir=None, device="cpu", tile=512, progress=True):
     """Upscale every image named by ``inputs``; bad files are reported in the result, not raised."""
-    from edgesr.inference import predict_luma
-    from edgesr.models import create_model, get_config
-
     config = get_config(model_id)
     sources, problems = expand_inputs(inputs)
     report = UpscaleReport(failed=list(problems))
@@ -73,18 +74,19 @@ def upscale_files(inputs, model_id, out_dir, weights_dir=None, device="cpu", til
         return report
     plan = plan_outputs(sources, out_dir, model_id)
     model = create_model(model_id, weights_dir=weights_dir).to(device)
-    os.makedirs(out_dir, exist_ok=True)
+    ensure_folder(out_dir)
 
     def upscale_luma(luma):
         return predict_luma(model, luma, config.scale, tile=tile, device=device)
 
-    from tqdm import tqdm
-
-    for source, target in tqdm(plan, desc="upscale x%d" % config.scale, unit="img", disable=not progress or len(plan) < 2):
+    bar = Progress(len(plan), "upscale x%d" % config.scale, min_interval_s=1.0, enabled=progress and len(plan) > 1)
+    for source, target in plan:
         try:
             image = read_image(source)
             write_image(target, upscale_array(image, upscale_luma, config.scale))
             report.written.append(target)
+            bar.step(source.name, "ok")
         except EdgesrError as err:
             report.failed.append((str(source), str(err)))
+            bar.step(source.name, "failed", always=True)
     return report

@@ -6,15 +6,17 @@ against the sha256 manifest shipped in the package before ``torch.load(weights_o
 """
 
 import functools
+import hashlib
 import os
-import shutil
-import tempfile
 import urllib.request
 from importlib import resources
 from pathlib import Path
 
+import platformdirs
+
 from edgesr_runtime.bundle import sha256_file
 from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.files import atomic_open, ensure_folder
 
 ENV_VAR = "EDGESR_WEIGHTS"
 # The authors' public repository, pinned to the commit whose files the manifest describes.
@@ -36,8 +38,6 @@ def manifest():
 
 
 def user_cache_dir():
-    import platformdirs
-
     return Path(platformdirs.user_cache_dir("edgesr")) / "weights"
 
 
@@ -123,7 +123,7 @@ def download(model_ids, dest=None, base_url=None, progress=None):
     hash is never written to ``dest``.
     """
     dest = Path(dest) if dest else user_cache_dir()
-    dest.mkdir(parents=True, exist_ok=True)
+    ensure_folder(dest)
     base_url = (base_url or os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL).rstrip("/")
     paths = []
     for model_id in model_ids:
@@ -138,20 +138,17 @@ def download(model_ids, dest=None, base_url=None, progress=None):
 
 
 def _fetch_verified(url, target):
-    """Download ``url`` to a temp file beside ``target``, verify, then move into place."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-", suffix=SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with urllib.request.urlopen(url, timeout=60) as response:
-                    shutil.copyfileobj(response, out)
-            except OSError as err:
-                raise EdgesrError("cannot download %s: %s" % (url, err),
-                                  "check the network, or copy the files and use --weights-dir") from None
-        if sha256_file(tmp) != manifest()[target.name]:
+    """Download ``url`` atomically to ``target``, hashing as it streams; a file failing its hash is never written."""
+    digest = hashlib.sha256()
+    with atomic_open(target, "wb") as out:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                for chunk in iter(lambda: response.read(1 << 20), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except OSError as err:
+            raise EdgesrError("cannot download %s: %s" % (url, err),
+                              "check the network, or copy the files and use --weights-dir") from None
+        if digest.hexdigest() != manifest()[target.name]:
             raise EdgesrError("downloaded %s does not match its published sha256; nothing was written" % url,
                               "retry later, or check $%s points at the authors' files" % BASE_URL_ENV_VAR)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

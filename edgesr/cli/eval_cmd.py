@@ -9,6 +9,7 @@ from edgesr_runtime.errors import EdgesrError
 STORE_ENV_VAR = "EDGESR_STORE"
 DEFAULT_STORE = "edgesr-results.db"
 DEFAULT_DATASETS = "Set5,Set14,BSDS100"
+PROGRESS_INTERVAL_S = 2.0  # thousands of short tasks: a progress line every 2 s at most
 
 
 def add_parser(subparsers):
@@ -46,7 +47,7 @@ def add_parser(subparsers):
     p.add_argument("--worst", type=int, default=10, help="with --compare-paper: how many worst rows to list")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object per line per (model, dataset, runtime) instead of tables")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
 
@@ -102,19 +103,18 @@ def _evaluate(args):
         _note("%d of %d (model, dataset) results to evaluate, %d already in %s"
               % (len(tasks), total, done, path))
         failures, warned = [], set()
-        bar = _progress(args, len(tasks))
+        progress = Progress(len(tasks), "eval", min_interval_s=PROGRESS_INTERVAL_S, enabled=not args.no_progress)
         for task, kind, payload in jobs.run_tasks(tasks, store, workers=min(args.workers, max(len(tasks), 1))):
-            bar.update(1)
+            item = "%s on %s" % (task.model, task.dataset_key)
             if kind == jobs.FAILURE:
                 failures.append((task, payload))
-                bar.write("edgesr: %s on %s failed: %s" % (task.model, task.dataset_key, payload["reason"]),
-                          file=sys.stderr)
+                _note("%s failed: %s" % (item, payload["reason"]))
             elif args.json:
-                bar.write(json.dumps(_json_record(task, payload)), file=sys.stdout)
+                print(json.dumps(_json_record(task, payload)), flush=True)
+            progress.step(item, "failed" if kind == jobs.FAILURE else "PSNR %.2f dB" % payload["psnr"])
             if payload.get("skipped") and (task.dataset_key, task.scale) not in warned:
                 warned.add((task.dataset_key, task.scale))
-                _warn_skipped(bar, task, payload)
-        bar.close()
+                _warn_skipped(task, payload)
     _note("%d evaluated, %d failed; results in %s" % (len(tasks) - len(failures), len(failures), path))
     return 1 if failures else 0
 
@@ -126,18 +126,10 @@ def _json_record(task, payload):
     return delta_record(task.model, task.dataset_key, task.runtime, PRECISION, payload)
 
 
-def _warn_skipped(bar, task, payload):
+def _warn_skipped(task, payload):
     """Report the files a dataset skipped, with the reasons."""
     for item in payload["skipped_files"]:
-        bar.write("edgesr: warning: skipped %s in %s: %s" % (item["file"], task.dataset_key, item["reason"]),
-                  file=sys.stderr)
-
-
-def _progress(args, total):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="result", dynamic_ncols=True, file=sys.stderr,
-                disable=args.no_progress or total == 0)
+        _note("warning: skipped %s in %s: %s" % (item["file"], task.dataset_key, item["reason"]))
 
 
 def _note(text):

@@ -3,6 +3,7 @@
 import json
 
 from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.textable import format_table
 
 
 def add_parser(subparsers):
@@ -59,9 +60,7 @@ def run(args):
          "%.1f" % c.paper.speed_agx_fps, "%.2f" % c.paper.speed_rpi_fps)
         for c in configs
     ]
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
-    for row in [header] + rows:
-        print("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+    print(format_table(header, rows, right=range(2, len(header))))
     print("%d models (paper: PSNR in dB on Set14, Full-HD output frames/s on Jetson AGX Xavier and Raspberry Pi 400)"
           % len(rows))
     return 0

@@ -6,6 +6,7 @@ import os
 
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.store import KINDS
+from edgesr_runtime.textable import format_table
 
 KEY_FIELDS = ("kind", "model", "runtime", "precision", "dataset", "device")
 # Payload entries kept as one JSON cell in the CSV instead of one column per nested key.
@@ -100,12 +101,6 @@ def _summary(store_path, kind=None):
     }
 
 
-def _print_table(header, rows):
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    for row in [header] + rows:
-        print("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
-
-
 def run_show(args):
     summary = _summary(args.store, args.kind)
     if args.json:
@@ -113,8 +108,9 @@ def run_show(args):
         return 0
     print("%s: %d rows" % (summary["store"], summary["rows"]))
     if summary["counts"]:
-        _print_table(("kind", "runtime", "device", "status", "rows"),
-                     [(c["kind"], c["runtime"], c["device"] or "-", c["status"], c["rows"]) for c in summary["counts"]])
+        print(format_table(("kind", "runtime", "device", "status", "rows"),
+                           [(c["kind"], c["runtime"], c["device"] or "-", c["status"], c["rows"])
+                            for c in summary["counts"]]))
     if summary["failures"]:
         print("\nfailures (%d):" % len(summary["failures"]))
         for f in summary["failures"]:

@@ -2,7 +2,11 @@
 
 import sys
 
+from edgesr.weights import SUFFIX, download, find_weights, search_dirs, user_cache_dir, verify_file
 from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.progress import Progress
+
+PROGRESS_INTERVAL_S = 2.0  # verifying is fast: a line every 2 s at most (and for the last file)
 
 
 def add_parser(subparsers):
@@ -34,8 +38,6 @@ def add_parser(subparsers):
 
 
 def run_where(args):
-    from edgesr.weights import SUFFIX, search_dirs
-
     for folder in search_dirs():
         count = len(list(folder.glob("*" + SUFFIX))) if folder.is_dir() else 0
         print("%-70s %s" % (folder, "%d files" % count if folder.is_dir() else "absent"))
@@ -43,31 +45,28 @@ def run_where(args):
 
 
 def run_verify(args):
-    from tqdm import tqdm
-
-    from edgesr.models import resolve_models
-    from edgesr.weights import find_weights, verify_file
+    from edgesr.models import resolve_models  # the registry imports torch: only when a command needs it
 
     failures = 0
     ids = resolve_models(args.models)
-    for model_id in tqdm(ids, desc="verify", unit="file", disable=len(ids) < 20):
+    progress = Progress(len(ids), "verify", min_interval_s=PROGRESS_INTERVAL_S, enabled=len(ids) >= 20)
+    for model_id in ids:
         try:
             verify_file(find_weights(model_id, args.weights_dir))
+            progress.step(model_id, "ok")
         except EdgesrError as err:
             failures += 1
             print("edgesr: %s" % err, file=sys.stderr)
+            progress.step(model_id, "failed")
     print("%d of %d weight files verified" % (len(ids) - failures, len(ids)))
     return 1 if failures else 0
 
 
 def run_download(args):
-    from tqdm import tqdm
-
-    from edgesr.models import resolve_models
-    from edgesr.weights import download, user_cache_dir
+    from edgesr.models import resolve_models  # the registry imports torch: only when a command needs it
 
     ids = resolve_models(args.models)
-    with tqdm(total=len(ids), desc="download", unit="file") as bar:
-        paths = download(ids, dest=args.dest, progress=lambda _: bar.update())
+    progress = Progress(len(ids), "download", min_interval_s=PROGRESS_INTERVAL_S)
+    paths = download(ids, dest=args.dest, progress=lambda model_id: progress.step(model_id, "verified"))
     print("%d weight files verified in %s" % (len(paths), args.dest or user_cache_dir()))
     return 0

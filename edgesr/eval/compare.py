@@ -6,6 +6,7 @@ from collections import defaultdict
 import numpy as np
 
 from edgesr.eval.jobs import QUALITY
+from edgesr_runtime import textable
 
 ROW_FIELDS = ("model", "family", "scale", "dataset", "runtime", "precision", "psnr", "ssim",
               "paper_psnr", "paper_ssim", "delta_psnr", "delta_ssim", "images", "skipped")
@@ -95,14 +96,9 @@ def write_csv(path, records, fields):
 
 
 def format_table(records, columns):
-    """A plain aligned text table; ``columns`` = [(header, key, format)]."""
-    cells = [[h for h, _, _ in columns]]
-    for record in records:
-        cells.append([fmt % record[key] if record[key] is not None else "-" for _, key, fmt in columns])
-    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
-    lines = ["  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-             for row in cells]
-    return "\n".join(lines)
+    """A plain aligned text table of ``records``; ``columns`` = [(header, key, format)], numbers from the 4th on."""
+    rows = [[fmt % record[key] if record[key] is not None else "-" for _, key, fmt in columns] for record in records]
+    return textable.format_table([h for h, _, _ in columns], rows, right=range(3, len(columns)))
 
 
 SUMMARY_COLUMNS = [

@@ -5,8 +5,8 @@ import time
 import numpy as np
 
 from edgesr.eval import protocol
-from edgesr.eval.metrics import psnr
 from edgesr.eval.prepare import PreparedDataset
+from edgesr_runtime.metrics import psnr
 
 PROTOCOL_VERSION = 1
 

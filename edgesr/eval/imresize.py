@@ -10,16 +10,10 @@ import math
 
 import numpy as np
 
+from edgesr_runtime.resample import keys_cubic
+
+MATLAB_CUBIC_A = -0.5  # MATLAB's ``cubic`` is Keys' kernel with a = -0.5
 CUBIC_SUPPORT = 4.0  # the Keys kernel is non-zero on (-2, 2)
-
-
-def cubic(x):
-    """Keys' cubic convolution kernel with a = −0.5 (MATLAB's ``cubic``), elementwise."""
-    ax = np.abs(np.asarray(x, dtype=np.float64))
-    ax2, ax3 = ax * ax, ax * ax * ax
-    near = (1.5 * ax3 - 2.5 * ax2 + 1.0) * (ax <= 1)
-    far = (-0.5 * ax3 + 2.5 * ax2 - 4.0 * ax + 2.0) * ((ax > 1) & (ax <= 2))
-    return near + far
 
 
 def output_length(in_length, scale):
@@ -46,7 +40,8 @@ def weight_matrix(in_length, scale, antialias=True):
     taps = int(math.ceil(width)) + 2
     idx = left[:, None] + np.arange(taps)[None, :]  # 1-based input indices
     dist = u[:, None] - idx
-    weights = scale * cubic(scale * dist) if shrink else cubic(dist)
+    weights = (scale * keys_cubic(scale * dist, MATLAB_CUBIC_A) if shrink
+               else keys_cubic(dist, MATLAB_CUBIC_A))
     weights /= weights.sum(axis=1, keepdims=True)
     matrix = np.zeros((out_len, in_length), dtype=np.float64)
     rows = np.repeat(np.arange(out_len), taps)

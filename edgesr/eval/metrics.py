@@ -1,4 +1,4 @@
-"""PSNR and SSIM of two luma arrays (float64, peak 255).
+"""SSIM of two luma arrays (float64, peak 255); PSNR is ``edgesr_runtime.metrics.psnr`` (the one PSNR).
 
 ``ssim`` is the Wang et al. reference definition: 11×11 Gaussian window (σ = 1.5), K1 = 0.01,
 K2 = 0.03, L = 255, statistics over the 'valid' region only, mean of the map. ``SsimReference``
@@ -14,20 +14,6 @@ PEAK = 255.0
 SSIM_SIGMA = 1.5
 SSIM_WINDOW = 11
 SSIM_K1, SSIM_K2 = 0.01, 0.03
-
-
-def mse(a, b):
-    """Mean squared error in float64."""
-    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
-    return float(np.mean(diff * diff))
-
-
-def psnr(a, b, peak=PEAK):
-    """10·log10(peak² / MSE) in dB; inf for identical arrays."""
-    error = mse(a, b)
-    if error == 0:
-        return float("inf")
-    return float(10.0 * np.log10(peak * peak / error))
 
 
 @functools.lru_cache(maxsize=None)

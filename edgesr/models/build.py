@@ -2,22 +2,14 @@
 
 from torch import nn
 
-from edgesr.models import families
+from edgesr.models.families import FAMILY_RECORDS
 from edgesr.models.registry import ModelConfig, get_config
+from edgesr.weights import load_state_dict
 
 
 def build_module(config: ModelConfig) -> nn.Module:
     """An untrained module of the config's architecture (eval mode)."""
-    builders = {
-        "Bicubic": lambda c: families.Bicubic(c.scale),
-        "eSR-MAX": lambda c: families.ESRMax(c.scale, c.kernel, c.channels),
-        "eSR-TM": lambda c: families.ESRTemplateMatching(c.scale, c.kernel, c.channels),
-        "eSR-TR": lambda c: families.ESRTransformer(c.scale, c.kernel, c.channels),
-        "eSR-CNN": lambda c: families.ESRCNN(c.scale, c.channels, c.depth, c.features),
-        "ESPCN": lambda c: families.ESPCN(c.scale, c.depth, c.features),
-        "FSRCNN": lambda c: families.FSRCNN(c.scale, c.depth, c.features, c.maps),
-    }
-    return builders[config.family](config).eval()
+    return FAMILY_RECORDS[config.family].build(config).eval()
 
 
 def count_parameters(module: nn.Module) -> int:
@@ -32,8 +24,6 @@ def create_model(model_id, pretrained=True, weights_dir=None) -> nn.Module:
     config = get_config(model_id)
     module = build_module(config)
     if pretrained:
-        from edgesr.weights import load_state_dict
-
         load_state_dict(module, model_id, weights_dir=weights_dir)
     module.config = config
     return module

@@ -2,11 +2,15 @@
 
 Every module maps a luma batch N×1×H×W in [0, 1] to N×1×(sH)×(sW). Attribute names
 (``filter``, ``net``) and layer indices match the authors' state dicts, so their files load
-with ``strict=True``. The maths of each family is summarised in its docstring.
+with ``strict=True``. The maths of each family is summarised in its docstring; each class
+registers its family (name and hyper-parameters, which spell its ids) with ``register_family``,
+in the paper's order.
 """
 
 import torch
 from torch import nn
+
+from edgesr.models.record import FAMILY_RECORDS, register_family  # noqa: F401  (FAMILY_RECORDS: filled below)
 
 
 def _softmax_weighted_sum(value, weight_logits):
@@ -14,46 +18,86 @@ def _softmax_weighted_sum(value, weight_logits):
     return (value * torch.softmax(weight_logits, dim=1)).sum(dim=1, keepdim=True)
 
 
-class ESRMax(nn.Module):
+def bicubic_geometry(scale):
+    """(kernel, padding, output_padding) of the Bicubic ConvTranspose2d, giving exactly s·H × s·W.
+
+    The authors' kernels have 4s+3 taps whose 4s non-zero cubic (a = -0.5) taps start at index 2.
+    With padding (3s+2)//2 + 1 and output_padding (s+1) mod 2, even scales line up exactly with a
+    half-pixel-centred bicubic upscale (checked against PIL in the tests). For s = 3 the shipped
+    kernel is centred between two taps, so no integer crop aligns it: its output is shifted by
+    half an output pixel against a standard bicubic; this is the authors' model as trained.
+    """
+    kernel = 4 * scale + 3
+    padding = (3 * scale + 2) // 2 + 1
+    output_padding = (scale + 1) % 2
+    return kernel, padding, output_padding
+
+
+@register_family("Bicubic")
+class Bicubic(nn.Module):
+    """Bicubic upscaling as one fixed-weight ConvTranspose2d (the paper's classic baseline)."""
+
+    def __init__(self, scale):
+        super().__init__()
+        kernel, padding, output_padding = bicubic_geometry(scale)
+        self.net = nn.ConvTranspose2d(
+            1, 1, kernel, stride=scale, padding=padding, output_padding=output_padding, bias=False
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class _ShuffledFilter(nn.Module):
+    """The one-layer eSR trunk: a K×K conv to groups·s²·C channels, pixel-shuffled to groups·C planes."""
+
+    def __init__(self, scale, kernel, channels, groups):
+        super().__init__()
+        self.channels = channels
+        self.filter = nn.Conv2d(1, groups * scale * scale * channels, kernel, padding=kernel // 2, bias=False)
+        self.shuffle = nn.PixelShuffle(scale)
+
+    def planes(self, x):
+        """The shuffled filter output split into its ``groups`` blocks of C planes."""
+        return torch.split(self.shuffle(self.filter(x)), self.channels, dim=1)
+
+
+@register_family("eSR-MAX", "kernel", "channels")
+class ESRMax(_ShuffledFilter):
     """eSR-MAX: one K×K conv to s²·C channels, pixel shuffle to C channels, max over them."""
 
     def __init__(self, scale, kernel, channels):
-        super().__init__()
-        self.filter = nn.Conv2d(1, scale * scale * channels, kernel, padding=kernel // 2, bias=False)
-        self.shuffle = nn.PixelShuffle(scale)
+        super().__init__(scale, kernel, channels, groups=1)
 
     def forward(self, x):
         return self.shuffle(self.filter(x)).amax(dim=1, keepdim=True)
 
 
-class ESRTemplateMatching(nn.Module):
+@register_family("eSR-TM", "kernel", "channels")
+class ESRTemplateMatching(_ShuffledFilter):
     """eSR-TM: conv to 2·s²·C, pixel shuffle, split value | key, Σ value · softmax(key)."""
 
     def __init__(self, scale, kernel, channels):
-        super().__init__()
-        self.channels = channels
-        self.filter = nn.Conv2d(1, 2 * scale * scale * channels, kernel, padding=kernel // 2, bias=False)
-        self.shuffle = nn.PixelShuffle(scale)
+        super().__init__(scale, kernel, channels, groups=2)
 
     def forward(self, x):
-        value, key = torch.split(self.shuffle(self.filter(x)), self.channels, dim=1)
+        value, key = self.planes(x)
         return _softmax_weighted_sum(value, key)
 
 
-class ESRTransformer(nn.Module):
+@register_family("eSR-TR", "kernel", "channels")
+class ESRTransformer(_ShuffledFilter):
     """eSR-TR: conv to 3·s²·C, pixel shuffle, split value | query | key, Σ value · softmax(query ⊙ key)."""
 
     def __init__(self, scale, kernel, channels):
-        super().__init__()
-        self.channels = channels
-        self.filter = nn.Conv2d(1, 3 * scale * scale * channels, kernel, padding=kernel // 2, bias=False)
-        self.shuffle = nn.PixelShuffle(scale)
+        super().__init__(scale, kernel, channels, groups=3)
 
     def forward(self, x):
-        value, query, key = torch.split(self.shuffle(self.filter(x)), self.channels, dim=1)
+        value, query, key = self.planes(x)
         return _softmax_weighted_sum(value, query * key)
 
 
+@register_family("eSR-CNN", "channels", "depth", "features")
 class ESRCNN(nn.Module):
     """eSR-CNN: conv5×5→tanh→conv3×3→tanh→conv3×3 to 2·s²·C, shuffle, Σ value · softmax(key ⊙ key)."""
 
@@ -74,6 +118,7 @@ class ESRCNN(nn.Module):
         return _softmax_weighted_sum(value, key * key)
 
 
+@register_family("ESPCN", "depth", "features")
 class ESPCN(nn.Module):
     """ESPCN: [conv5×5→tanh→] conv3×3→tanh→conv3×3 to s², pixel shuffle, sigmoid (D=0 drops the first conv)."""
 
@@ -92,6 +137,7 @@ class ESPCN(nn.Module):
         return self.net(x)
 
 
+@register_family("FSRCNN", "depth", "features", "maps")
 class FSRCNN(nn.Module):
     """FSRCNN: feature conv5×5 (D), shrink 1×1 (S), M × map conv3×3, expand 1×1 (D), deconv 9×9 stride s.
 
@@ -110,35 +156,6 @@ class FSRCNN(nn.Module):
             )
         )
         self.net = nn.Sequential(*layers)
-
-    def forward(self, x):
-        return self.net(x)
-
-
-def bicubic_geometry(scale):
-    """(kernel, padding, output_padding) of the Bicubic ConvTranspose2d, giving exactly s·H × s·W.
-
-    The authors' kernels have 4s+3 taps whose 4s non-zero cubic (a = -0.5) taps start at index 2.
-    With padding (3s+2)//2 + 1 and output_padding (s+1) mod 2, even scales line up exactly with a
-    half-pixel-centred bicubic upscale (checked against PIL in the tests). For s = 3 the shipped
-    kernel is centred between two taps, so no integer crop aligns it: its output is shifted by
-    half an output pixel against a standard bicubic; this is the authors' model as trained.
-    """
-    kernel = 4 * scale + 3
-    padding = (3 * scale + 2) // 2 + 1
-    output_padding = (scale + 1) % 2
-    return kernel, padding, output_padding
-
-
-class Bicubic(nn.Module):
-    """Bicubic upscaling as one fixed-weight ConvTranspose2d (the paper's classic baseline)."""
-
-    def __init__(self, scale):
-        super().__init__()
-        kernel, padding, output_padding = bicubic_geometry(scale)
-        self.net = nn.ConvTranspose2d(
-            1, 1, kernel, stride=scale, padding=padding, output_padding=output_padding, bias=False
-        )
 
     def forward(self, x):
         return self.net(x)

@@ -1,8 +1,8 @@
 """The model registry: the paper's 1185 ids, a typed config per id, and the paper's published metrics.
 
 The grid is the key set of the paper's results table (shipped as ``edgesr/data/paper_results.json``);
-each id is parsed into its family and hyper-parameters. Look-ups of unknown ids raise a did-you-mean
-EdgesrError.
+each id is parsed into its family and hyper-parameters by the family records that the classes of
+``edgesr.models.families`` register. Look-ups of unknown ids raise a did-you-mean EdgesrError.
 """
 
 import difflib
@@ -14,22 +14,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Dict, List, Optional
 
+from edgesr.models.families import FAMILY_RECORDS
 from edgesr_runtime.errors import EdgesrError
 
 DATASETS = ("Set5", "Set14", "BSDS100", "Urban100", "Manga109")
 
-FAMILIES = ("Bicubic", "eSR-MAX", "eSR-TM", "eSR-TR", "eSR-CNN", "ESPCN", "FSRCNN")
-
-# One pattern per family; named groups become ModelConfig fields.
-_ID_PATTERNS = {
-    "Bicubic": r"Bicubic_s(?P<scale>\d+)",
-    "eSR-MAX": r"eSR-MAX_s(?P<scale>\d+)_K(?P<kernel>\d+)_C(?P<channels>\d+)",
-    "eSR-TM": r"eSR-TM_s(?P<scale>\d+)_K(?P<kernel>\d+)_C(?P<channels>\d+)",
-    "eSR-TR": r"eSR-TR_s(?P<scale>\d+)_K(?P<kernel>\d+)_C(?P<channels>\d+)",
-    "eSR-CNN": r"eSR-CNN_s(?P<scale>\d+)_C(?P<channels>\d+)_D(?P<depth>\d+)_S(?P<features>\d+)",
-    "ESPCN": r"ESPCN_s(?P<scale>\d+)_D(?P<depth>\d+)_S(?P<features>\d+)",
-    "FSRCNN": r"FSRCNN_s(?P<scale>\d+)_D(?P<depth>\d+)_S(?P<features>\d+)_M(?P<maps>\d+)",
-}
+FAMILIES = tuple(FAMILY_RECORDS)  # the paper's order
 
 
 @dataclass(frozen=True)
@@ -90,8 +80,8 @@ class ModelConfig:
 
 def parse_model_id(model_id):
     """Parse an id into a ModelConfig without the paper metrics; None when the id is malformed."""
-    for family, pattern in _ID_PATTERNS.items():
-        match = re.fullmatch(pattern, model_id)
+    for family, record in FAMILY_RECORDS.items():
+        match = re.fullmatch(record.id_pattern, model_id)
         if match:
             values = {k: int(v) for k, v in match.groupdict().items()}
             return ModelConfig(model_id=model_id, family=family, **values)

@@ -4,10 +4,14 @@ import numpy as np
 
 
 def keys_cubic(t, a):
-    """Keys' cubic convolution kernel (a=-0.75 as OpenCV, a=-0.5 as PIL/Matlab)."""
+    """Keys' cubic convolution kernel (a=-0.75 as OpenCV, a=-0.5 as PIL/Matlab), elementwise.
+
+    Written in powers of |t| as MATLAB's ``cubic`` is, so a = -0.5 in float64 matches it to the bit.
+    """
     t = np.abs(t)
-    near = ((a + 2) * t - (a + 3)) * t * t + 1
-    far = ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+    t2, t3 = t * t, t * t * t
+    near = (a + 2) * t3 - (a + 3) * t2 + 1
+    far = a * t3 - 5 * a * t2 + 8 * a * t - 4 * a
     return np.where(t <= 1, near, np.where(t < 2, far, 0.0))
 
 

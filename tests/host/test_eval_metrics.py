@@ -7,7 +7,8 @@ import pytest
 
 from edgesr.eval import protocol
 from edgesr.eval.datasets import image_files, read_image, resolve_dataset
-from edgesr.eval.metrics import SsimReference, gaussian_window, mse, psnr, ssim, ssim_skimage
+from edgesr.eval.metrics import SsimReference, gaussian_window, ssim, ssim_skimage
+from edgesr_runtime.metrics import mse, psnr
 
 
 def test_psnr_of_a_known_mse():

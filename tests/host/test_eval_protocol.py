@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from edgesr.eval import protocol
-from edgesr.eval.imresize import cubic, imresize, mirror_indices, output_length, weight_matrix
+from edgesr.eval.imresize import MATLAB_CUBIC_A, imresize, mirror_indices, output_length, weight_matrix
+from edgesr_runtime.resample import keys_cubic
 
 
 def test_luma_paper_order_swaps_red_and_blue_weights():
@@ -61,9 +62,10 @@ def test_comparison_view_is_shave_then_limited_range():
 
 def test_cubic_kernel_values():
     # Keys, a = -0.5: 1.5|x|³ − 2.5|x|² + 1 on [0, 1]; −0.5|x|³ + 2.5|x|² − 4|x| + 2 on (1, 2].
-    np.testing.assert_allclose(cubic([0, 0.25, 0.75, 1, 1.25, 1.75, 2, 2.5]),
-                               [1, 0.8671875, 0.2265625, 0, -0.0703125, -0.0234375, 0, 0])
-    assert cubic(-0.75) == cubic(0.75)
+    # These taps are dyadic rationals, exact in float64.
+    np.testing.assert_array_equal(keys_cubic(np.array([0, 0.25, 0.75, 1, 1.25, 1.75, 2, 2.5]), MATLAB_CUBIC_A),
+                                  [1, 0.8671875, 0.2265625, 0, -0.0703125, -0.0234375, 0, 0])
+    assert keys_cubic(-0.75, MATLAB_CUBIC_A) == keys_cubic(0.75, MATLAB_CUBIC_A)
 
 
 def test_mirror_indices_repeat_the_edge_sample():

@@ -7,7 +7,6 @@ import pytest
 
 from edgesr.models import FAMILIES, get_config, list_models, parse_model_id, resolve_models
 from edgesr_runtime.errors import EdgesrError
-from conftest import SHARED
 
 
 def test_grid_has_the_papers_1185_ids_per_family():
@@ -19,8 +18,8 @@ def test_grid_has_the_papers_1185_ids_per_family():
     assert set(FAMILIES) == set(counts)
 
 
-def test_shipped_table_equals_shared_paper_results():
-    shared = json.loads((SHARED / "esr" / "paper_results.json").read_text())
+def test_shipped_table_equals_shared_paper_results(shared_weights):
+    shared = json.loads((shared_weights.parent / "paper_results.json").read_text())
     assert set(shared) == set(list_models())
     config = get_config("FSRCNN_s2_D56_S12_M4")
     assert config.paper.psnr_db["Set14"] == shared["FSRCNN_s2_D56_S12_M4"]["psnr_Set14"]
