@@ -1,7 +1,6 @@
 """``edgesr upscale``: upscale image files with a zoo model, reporting and skipping bad files."""
 
 import glob
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Tuple

@@ -5,6 +5,8 @@ import os
 import sys
 
 from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.progress import Progress
+from edgesr_runtime.store import ResultStore
 
 STORE_ENV_VAR = "EDGESR_STORE"
 DEFAULT_STORE = "edgesr-results.db"
@@ -57,8 +59,6 @@ def store_path(args):
 
 
 def run(args):
-    from edgesr_runtime.store import ResultStore
-
     if args.workers < 1:
         raise EdgesrError("--workers must be at least 1, got %d" % args.workers, "pass --workers 1 or more")
     if args.compare_paper:
@@ -87,7 +87,6 @@ def _evaluate(args):
     from edgesr.eval import jobs
     from edgesr.eval.runtimes import check_runtime
     from edgesr.models import resolve_models
-    from edgesr_runtime.store import ResultStore
 
     if not args.models:
         raise EdgesrError("no models to evaluate", "pass --models GLOB (e.g. 'eSR-TM_s2_*'), or --compare-paper")

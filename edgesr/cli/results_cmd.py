@@ -5,7 +5,7 @@ import json
 import os
 
 from edgesr_runtime.errors import EdgesrError
-from edgesr_runtime.store import KINDS
+from edgesr_runtime.store import KINDS, ResultStore
 from edgesr_runtime.textable import format_table
 
 KEY_FIELDS = ("kind", "model", "runtime", "precision", "dataset", "device")
@@ -62,8 +62,6 @@ def _same_file(a, b):
 
 
 def run_merge(args):
-    from edgesr_runtime.store import ResultStore
-
     for path in args.inputs:
         if _same_file(path, args.out):
             raise EdgesrError("refusing to merge %s into itself" % path, "name a different OUT.db")
@@ -82,7 +80,6 @@ def run_merge(args):
 
 def _summary(store_path, kind=None):
     from edgesr.report.inputs import failures
-    from edgesr_runtime.store import ResultStore
 
     with ResultStore(_existing_store(store_path)) as store:
         rows = store.rows(kind=kind)
@@ -133,8 +130,6 @@ def flat_payload(payload):
 
 
 def run_export(args):
-    from edgesr_runtime.store import ResultStore
-
     with ResultStore(_existing_store(args.store)) as store:
         rows = store.rows(kind=args.kind)
     records = [{**{f: r[f] for f in KEY_FIELDS}, "status": r["status"], "created_at": r["created_at"],

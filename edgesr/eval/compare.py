@@ -6,6 +6,7 @@ from collections import defaultdict
 import numpy as np
 
 from edgesr.eval.jobs import QUALITY
+from edgesr.models import DATASETS, FAMILIES, get_config, list_models
 from edgesr_runtime import textable
 
 ROW_FIELDS = ("model", "family", "scale", "dataset", "runtime", "precision", "psnr", "ssim",
@@ -17,8 +18,6 @@ ALL_FAMILIES = "all"
 
 def paper_rows(store, models=None, datasets=None, runtime=None):
     """``delta_record`` of every stored quality result that the paper has numbers for."""
-    from edgesr.models import list_models
-
     known = set(list_models())
     wanted_models = None if models is None else set(models)
     out = []
@@ -35,8 +34,6 @@ def paper_rows(store, models=None, datasets=None, runtime=None):
 
 def delta_record(model_id, dataset, runtime, precision, payload):
     """One result with the paper's numbers and the deltas (ours − paper); None where the paper has none."""
-    from edgesr.models import get_config
-
     config = get_config(model_id)
     paper_psnr = config.paper.psnr_db.get(dataset)
     paper_ssim = config.paper.ssim.get(dataset)
@@ -52,8 +49,6 @@ def delta_record(model_id, dataset, runtime, precision, payload):
 
 def summarize(rows):
     """Summary dicts per (family, dataset, runtime), plus an ``all`` family per (dataset, runtime)."""
-    from edgesr.models import DATASETS, FAMILIES
-
     groups = defaultdict(list)
     for row in rows:
         groups[(row["family"], row["dataset"], row["runtime"])].append(row)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from edgesr.models.registry import DATASETS as PAPER_DATASETS
 from edgesr_runtime.errors import EdgesrError
@@ -110,8 +111,6 @@ def image_files(dataset):
 
 def read_image(path):
     """An 8-bit image as H×W (gray) or H×W×3 (RGB) uint8; ValueError with the reason when unreadable."""
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with Image.open(path) as img:
             img.load()

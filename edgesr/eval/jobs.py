@@ -3,19 +3,27 @@
 Work already in the store is skipped (unless ``force``), so a killed run resumes where it stopped.
 Tasks run dataset by dataset (each worker keeps that dataset's prepared pairs hot); within a dataset the
 models run in a low-discrepancy order (``spread_key``), so every prefix of a run is a spread over all
-families and scales and the progress bar's ETA is meaningful from the start.
+families and scales and the progress ETA is meaningful from the start.
 A task that fails is stored as kind ``failure`` with the reason and retried by the next run.
 """
 
 import functools
+import multiprocessing
 import os
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
+import torch
+
 from edgesr.eval.datasets import Dataset
+from edgesr.eval.evaluate import evaluate
+from edgesr.eval.prepare import prepared
 from edgesr.eval.protocol import LUMA_PAPER
 from edgesr.eval.runtimes import PRECISION
+from edgesr.models import get_config
+from edgesr_runtime.errors import EdgesrError
 
 QUALITY, FAILURE = "quality", "failure"
 
@@ -44,8 +52,6 @@ def dataset_key(name, luma=LUMA_PAPER):
 
 def plan(model_ids, datasets, runtime, store, force=False, luma=LUMA_PAPER, weights_dir=None, onnx_dir=None):
     """(tasks to run, number already stored), ordered by dataset, then ``spread_key`` of the models."""
-    from edgesr.models import get_config
-
     tasks, done = [], 0
     for d_index, dataset in enumerate(datasets):
         for m_index, model_id in enumerate(model_ids):
@@ -71,8 +77,6 @@ def spread_key(index):
 
 def init_worker(parent_pid=None):
     """One intra-op thread per worker (the pool provides the parallelism); exit when the parent dies."""
-    import torch
-
     torch.set_num_threads(1)
     try:
         torch.set_num_interop_threads(1)
@@ -98,10 +102,6 @@ def _predictor(runtime, model_id, weights_dir, onnx_dir):
 
 def run_task(task):
     """(task, kind, payload): the quality payload, or a failure payload with the reason."""
-    from edgesr.eval.evaluate import evaluate
-    from edgesr.eval.prepare import prepared
-    from edgesr_runtime.errors import EdgesrError
-
     started = time.perf_counter()
     try:
         predictor = _predictor(task.runtime, task.model, task.weights_dir, task.onnx_dir)
@@ -120,7 +120,7 @@ def record(store, task, kind, payload):
     store.put(kind, task.model, task.runtime, PRECISION, payload, dataset=task.dataset_key, status=status)
 
 
-def run_tasks(tasks, store, workers=1, progress=None):
+def run_tasks(tasks, store, workers=1):
     """Run ``tasks``, storing each outcome as it arrives; yields (task, kind, payload).
 
     ``workers`` > 1 uses a spawn-based process pool; 1 runs in this process.
@@ -132,9 +132,6 @@ def run_tasks(tasks, store, workers=1, progress=None):
             record(store, *outcome)
             yield outcome
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker,
                              initargs=(os.getpid(),)) as pool:

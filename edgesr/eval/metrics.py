@@ -9,6 +9,7 @@ caches the statistics of the ground-truth image, which every model of a dataset 
 import functools
 
 import numpy as np
+from scipy.ndimage import correlate1d
 
 PEAK = 255.0
 SSIM_SIGMA = 1.5
@@ -26,8 +27,6 @@ def gaussian_window(size=SSIM_WINDOW, sigma=SSIM_SIGMA):
 
 def filter_valid(image, taps):
     """2-D correlation with the separable window ``taps ⊗ taps``, 'valid' region only."""
-    from scipy.ndimage import correlate1d
-
     r = len(taps) // 2
     out = correlate1d(image, taps, axis=0, mode="nearest")[r:-r]
     out = correlate1d(out, taps, axis=1, mode="nearest")[:, r:-r]

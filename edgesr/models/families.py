@@ -10,7 +10,10 @@ in the paper's order.
 import torch
 from torch import nn
 
-from edgesr.models.record import FAMILY_RECORDS, register_family  # noqa: F401  (FAMILY_RECORDS: filled below)
+from edgesr.models.record import FAMILY_RECORDS, register_family
+
+__all__ = ["FAMILY_RECORDS", "Bicubic", "ESRMax", "ESRTemplateMatching", "ESRTransformer", "ESRCNN", "ESPCN",
+           "FSRCNN", "bicubic_geometry"]  # FAMILY_RECORDS holds every class below once this module is imported
 
 
 def _softmax_weighted_sum(value, weight_logits):

@@ -1,8 +1,13 @@
 """``build_report``: read the inputs, join them with the paper, draw, and write the requested files."""
 
+import importlib.util
 import os
 from collections import Counter
 
+from edgesr.models import DATASETS
+from edgesr.report import document, figures, html, markdown, provenance
+from edgesr.report.inputs import load_inputs
+from edgesr.report.table import joined_table, paper_table
 from edgesr_runtime.errors import EdgesrError
 
 FORMATS = ("html", "md", "csv", "png", "svg", "parquet")
@@ -36,8 +41,6 @@ def _write_text(path, text):
 
 
 def _parquet(table, path, notes):
-    import importlib.util
-
     if importlib.util.find_spec("pyarrow") is None:  # pandas' Parquet engine
         notes.append("Parquet skipped: pyarrow is not installed (`pip install pyarrow`); the CSV has the same table.")
         return False
@@ -48,11 +51,6 @@ def _parquet(table, path, notes):
 def build_report(inputs, out_dir, dataset="Set14", device=None, runtime=None, formats=DEFAULT_FORMATS,
                  command="", cwd=None):
     """Write the report into ``out_dir``; returns the paths written, in a stable order."""
-    from edgesr.models import DATASETS
-    from edgesr.report import document, figures, html, markdown, provenance
-    from edgesr.report.inputs import load_inputs
-    from edgesr.report.table import joined_table, paper_table
-
     paper_dataset = dataset.split("@")[0]  # the evaluator tags a non-paper luma: "Set14@standard-luma"
     if paper_dataset not in DATASETS:
         raise EdgesrError("unknown dataset %r" % dataset, "use one of " + ", ".join(DATASETS))

@@ -8,8 +8,10 @@ PSNR and speed as dashed lines). Matplotlib's Agg canvas, no pyplot state; names
 """
 
 import io
+import os
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -81,8 +83,6 @@ def _speed_label(ax, value, _pos=None):
 
 
 def _axes(ax, dataset, xlabel, title):
-    from functools import partial
-
     from matplotlib.ticker import FuncFormatter
 
     ax.set_xscale("log")
@@ -178,8 +178,6 @@ def figure_name(scale, device, mode):
 
 def render(measured, paper, dataset, out_dir=None, formats=("png",)):
     """Draw every planned figure; write ``<name>.png`` / ``.svg`` into ``out_dir`` per ``formats``."""
-    import os
-
     import matplotlib
 
     figures = []

@@ -15,6 +15,7 @@ import os
 import sqlite3
 
 from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.store import ResultStore
 
 KEY_FIELDS = ("kind", "model", "runtime", "precision", "dataset", "device")
 
@@ -46,8 +47,6 @@ def store_meta(path):
 
 def read_store(path):
     """(rows, meta) of one results store."""
-    from edgesr_runtime.store import ResultStore
-
     meta = store_meta(path)
     with ResultStore(path) as store:
         rows = store.rows()

@@ -12,6 +12,7 @@ end-to-end with colour conversion), across runtimes and precisions.
 
 import math
 
+from edgesr.models import get_config, list_models
 from edgesr.report.pareto import pareto_flags
 
 # (short name, label, PaperMetrics speed field); the paper's three measured devices.
@@ -33,8 +34,6 @@ def where(device, mode):
 def paper_table(dataset):
     """All 1185 models with the paper's numbers on ``dataset`` and their paper-front flags per scale."""
     import pandas as pd
-
-    from edgesr.models import get_config, list_models
 
     records = []
     for model_id in list_models():
