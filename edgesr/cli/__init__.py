@@ -1,8 +1,8 @@
 """The ``edgesr`` command line: one subcommand per module in this package.
 
 Each ``*_cmd`` module exposes ``add_parser(subparsers)`` which registers its subcommand and sets
-``func``. Modules are listed here so ``edgesr --help`` shows them in a sensible order; a module that
-fails to import (an optional dependency missing) becomes a subcommand that explains the fix.
+``func``. Modules are listed here so ``edgesr --help`` shows them in a sensible order. They import
+torch and other heavy libraries inside the functions that run a command, so ``--help`` stays fast.
 """
 
 import argparse
@@ -36,13 +36,7 @@ def build_parser():
     parser.add_argument("--version", action="version", version="edgesr " + __version__)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module("edgesr.cli." + name)
-        except ModuleNotFoundError as err:
-            if err.name == "edgesr.cli." + name:
-                continue  # not part of this build
-            raise
-        module.add_parser(subparsers)
+        importlib.import_module("edgesr.cli." + name).add_parser(subparsers)
     return parser
 
 

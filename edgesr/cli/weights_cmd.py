@@ -2,7 +2,6 @@
 
 import sys
 
-from edgesr.weights import SUFFIX, download, find_weights, search_dirs, user_cache_dir, verify_file
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.progress import Progress
 
@@ -37,7 +36,13 @@ def add_parser(subparsers):
     p.set_defaults(func=lambda args: p.print_help() or 2)
 
 
+# Each action imports what it uses: edgesr.weights pulls numpy and urllib (~0.1 s) and the registry pulls
+# torch (~1.5 s), too slow for `edgesr --help`, which imports every command module.
+
+
 def run_where(args):
+    from edgesr.weights import SUFFIX, search_dirs
+
     for folder in search_dirs():
         count = len(list(folder.glob("*" + SUFFIX))) if folder.is_dir() else 0
         print("%-70s %s" % (folder, "%d files" % count if folder.is_dir() else "absent"))
@@ -45,7 +50,8 @@ def run_where(args):
 
 
 def run_verify(args):
-    from edgesr.models import resolve_models  # the registry imports torch: only when a command needs it
+    from edgesr.models import resolve_models
+    from edgesr.weights import find_weights, verify_file
 
     failures = 0
     ids = resolve_models(args.models)
@@ -63,7 +69,8 @@ def run_verify(args):
 
 
 def run_download(args):
-    from edgesr.models import resolve_models  # the registry imports torch: only when a command needs it
+    from edgesr.models import resolve_models
+    from edgesr.weights import download, user_cache_dir
 
     ids = resolve_models(args.models)
     progress = Progress(len(ids), "download", min_interval_s=PROGRESS_INTERVAL_S)
