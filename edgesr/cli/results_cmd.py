@@ -5,6 +5,7 @@ import json
 import os
 
 from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.files import atomic_open, ensure_folder
 from edgesr_runtime.store import KINDS, ResultStore
 from edgesr_runtime.textable import format_table
 
@@ -136,9 +137,8 @@ def run_export(args):
                 **{"payload." + k: v for k, v in flat_payload(r["payload"]).items()}} for r in rows]
     columns = list(KEY_FIELDS) + ["status", "created_at"]
     columns += sorted({k for record in records for k in record} - set(columns))
-    parent = os.path.dirname(os.path.abspath(args.csv))
-    os.makedirs(parent, exist_ok=True)
-    with open(args.csv, "w", newline="", encoding="utf-8") as handle:
+    ensure_folder(os.path.dirname(os.path.abspath(args.csv)))
+    with atomic_open(args.csv, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(records)

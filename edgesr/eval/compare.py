@@ -8,6 +8,7 @@ import numpy as np
 from edgesr.eval.jobs import QUALITY
 from edgesr.models import DATASETS, FAMILIES, get_config, list_models
 from edgesr_runtime import textable
+from edgesr_runtime.files import atomic_open
 
 ROW_FIELDS = ("model", "family", "scale", "dataset", "runtime", "precision", "psnr", "ssim",
               "paper_psnr", "paper_ssim", "delta_psnr", "delta_ssim", "images", "skipped")
@@ -83,8 +84,8 @@ def worst(rows, count=10):
 
 
 def write_csv(path, records, fields):
-    """Write dicts as CSV with the given column order."""
-    with open(path, "w", newline="") as handle:
+    """Write dicts as CSV with the given column order (atomically)."""
+    with atomic_open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(records)

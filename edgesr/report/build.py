@@ -9,6 +9,7 @@ from edgesr.report import document, figures, html, markdown, provenance
 from edgesr.report.inputs import load_inputs
 from edgesr.report.table import joined_table, paper_table
 from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.files import atomic_open, ensure_folder, write_text
 
 FORMATS = ("html", "md", "csv", "png", "svg", "parquet")
 DEFAULT_FORMATS = ("html", "md", "csv", "png", "parquet")
@@ -35,17 +36,18 @@ def _check_filter(rows, field, value):
                           "use one of: %s" % (", ".join(map(repr, present)) or "(none measured)"))
 
 
-def _write_text(path, text):
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-
-
 def _parquet(table, path, notes):
     if importlib.util.find_spec("pyarrow") is None:  # pandas' Parquet engine
         notes.append("Parquet skipped: pyarrow is not installed (`pip install pyarrow`); the CSV has the same table.")
         return False
-    table.to_parquet(path, index=False)
+    with atomic_open(path, "wb") as handle:
+        table.to_parquet(handle, index=False)
     return True
+
+
+def _csv(table, path):
+    with atomic_open(path, "w", newline="", encoding="utf-8") as handle:
+        table.to_csv(handle, index=False)
 
 
 def build_report(inputs, out_dir, dataset="Set14", device=None, runtime=None, formats=DEFAULT_FORMATS,
@@ -57,7 +59,7 @@ def build_report(inputs, out_dir, dataset="Set14", device=None, runtime=None, fo
     rows, metas = load_inputs(inputs)
     _check_filter(rows, "device", device)
     _check_filter(rows, "runtime", runtime)
-    os.makedirs(out_dir, exist_ok=True)
+    ensure_folder(out_dir)
     paper = paper_table(paper_dataset)
     table = joined_table(rows, dataset, device=device, runtime=runtime, paper=paper)
     notes, written = [], []
@@ -67,8 +69,8 @@ def build_report(inputs, out_dir, dataset="Set14", device=None, runtime=None, fo
     written += [f.files[k] for f in drawn for k in ("png", "svg") if k in f.files]
     if "csv" in formats:
         written += [os.path.join(out_dir, STEM + ".csv"), os.path.join(out_dir, PAPER_STEM + ".csv")]
-        table.to_csv(written[-2], index=False)
-        paper.to_csv(written[-1], index=False)
+        _csv(table, written[-2])
+        _csv(paper, written[-1])
     if "parquet" in formats and _parquet(table, os.path.join(out_dir, STEM + ".parquet"), notes):
         written.append(os.path.join(out_dir, STEM + ".parquet"))
     kept = [r for r in rows if device in (None, r["device"]) and runtime in (None, r["runtime"])]
@@ -83,8 +85,8 @@ def build_report(inputs, out_dir, dataset="Set14", device=None, runtime=None, fo
     blocks = document.compose(ctx)
     if "md" in formats:
         written.append(os.path.join(out_dir, STEM + ".md"))
-        _write_text(written[-1], markdown.render(blocks))
+        write_text(written[-1], markdown.render(blocks))
     if "html" in formats:
         written.append(os.path.join(out_dir, STEM + ".html"))
-        _write_text(written[-1], html.render(blocks))
+        write_text(written[-1], html.render(blocks))
     return written

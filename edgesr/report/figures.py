@@ -17,6 +17,7 @@ import numpy as np
 
 from edgesr.report.pareto import front_order
 from edgesr.report.table import PAPER_DEVICES, where
+from edgesr_runtime.files import atomic_open, write_bytes
 
 FAMILY_STYLE = {  # colour, marker
     "Bicubic": ("#000000", "*"),
@@ -191,12 +192,12 @@ def render(measured, paper, dataset, out_dir=None, formats=("png",)):
                         png=buffer.getvalue())
         if out_dir is not None and "png" in formats:
             record.files["png"] = os.path.join(out_dir, name + ".png")
-            with open(record.files["png"], "wb") as handle:
-                handle.write(record.png)
+            write_bytes(record.files["png"], record.png)
         if out_dir is not None and "svg" in formats:
             record.files["svg"] = os.path.join(out_dir, name + ".svg")
             with matplotlib.rc_context({"svg.hashsalt": "edgesr-report"}):
-                fig.savefig(record.files["svg"], format="svg", metadata={"Date": None})
+                with atomic_open(record.files["svg"], "wb") as handle:
+                    fig.savefig(handle, format="svg", metadata={"Date": None})
         figures.append(record)
     return figures
 
