@@ -2,10 +2,15 @@
 
 import collections
 import json
+import re
 
 import pytest
+import torch
 
-from edgesr.models import FAMILIES, get_config, list_models, parse_model_id, resolve_models
+from edgesr.models import (FAMILIES, build_module, count_parameters, get_config, list_models, parse_model_id,
+                           resolve_models)
+from edgesr.models.families import FAMILY_RECORDS, FSRCNN
+from edgesr.models.record import register_family
 from edgesr_runtime.errors import EdgesrError
 
 
@@ -65,3 +70,34 @@ def test_resolve_models_accepts_ids_and_globs_and_rejects_empty_matches():
     assert len(resolve_models("Bicubic_*,Bicubic_s2")) == 3
     with pytest.raises(EdgesrError, match=r"no model id matches 'nothing_\*'"):
         resolve_models("nothing_*")
+
+
+def test_each_family_is_one_record_holding_its_pattern_builder_and_hyperparameters():
+    assert tuple(FAMILY_RECORDS) == FAMILIES
+    record = FAMILY_RECORDS["FSRCNN"]
+    assert record.module_class is FSRCNN and record.hyperparameters == ("depth", "features", "maps")
+    assert re.fullmatch(record.id_pattern, "FSRCNN_s2_D56_S12_M4")
+    assert not re.fullmatch(record.id_pattern, "FSRCNN_s2_D56_S12")
+    module = build_module(get_config("FSRCNN_s2_D56_S12_M4"))
+    assert isinstance(module, FSRCNN) and not module.training
+    assert count_parameters(module) == get_config("FSRCNN_s2_D56_S12_M4").paper.parameters
+
+
+def test_a_new_family_is_one_decorated_class():
+    try:
+        @register_family("Toy-SR", "kernel")
+        class ToySR(torch.nn.Module):
+            def __init__(self, scale, kernel):
+                super().__init__()
+                self.scale, self.kernel = scale, kernel
+
+        config = parse_model_id("Toy-SR_s3_K5")
+        assert (config.family, config.scale, config.kernel) == ("Toy-SR", 3, 5)
+        built = FAMILY_RECORDS["Toy-SR"].build(config)
+        assert isinstance(built, ToySR) and (built.scale, built.kernel) == (3, 5)
+        with pytest.raises(ValueError, match="registered twice"):
+            register_family("Toy-SR", "kernel")(ToySR)
+    finally:
+        FAMILY_RECORDS.pop("Toy-SR", None)
+    with pytest.raises(ValueError, match="unknown hyper-parameters"):
+        register_family("Toy-SR", "width")
