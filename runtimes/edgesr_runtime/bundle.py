@@ -222,27 +222,19 @@ def fits(shape, sample_shape):
 # -- choosing an artifact (bench, check) ---------------------------------------------------------
 
 
-def select_artifact(bundle_dir, runtime=None, precision=None, model_id=None, layout=None):
-    """(file path, runtime, model id, layout, precision) of the first valid, present artifact that matches.
+def select_artifact(bundle_dir, manifest, runtime=None, precision=None):
+    """The first artifact of ``manifest`` that matches runtime and precision, is present and not invalid.
 
-    Used by ``edgesr_runtime.bench`` when it is given a bundle folder.
+    Used by the harness when a bundle is measured with a named runtime or precision.
     """
-    manifest = load_manifest(bundle_dir)
-    candidates = []
-    for artifact in manifest.get("artifacts", []):
-        if runtime and artifact.get("runtime") != runtime:
-            continue
-        if precision and artifact.get("precision") != precision:
-            continue
-        if os.path.isfile(artifact_file(bundle_dir, artifact)) and artifact.get("valid") is not False:
-            candidates.append(artifact)
+    candidates = [a for a in manifest.get("artifacts", [])
+                  if (not runtime or a.get("runtime") == runtime) and (not precision or a.get("precision") == precision)
+                  and os.path.isfile(artifact_file(bundle_dir, a)) and a.get("valid") is not False]
     if not candidates:
         listing = ", ".join("%s (%s)" % (a.get("name"), artifact_status(a)) for a in manifest.get("artifacts", []))
         raise EdgesrError("no artifact in %s matches runtime=%s precision=%s" % (bundle_dir, runtime, precision),
                           "artifacts: %s" % listing)
-    chosen = candidates[0]
-    return (artifact_file(bundle_dir, chosen), chosen["runtime"], model_id or manifest["model"]["id"],
-            layout or chosen.get("layout"), chosen.get("precision"))
+    return candidates[0]
 
 
 def artifact_status(artifact):

@@ -6,7 +6,9 @@ settings on a Jetson. ``root`` (for /proc, /sys, /etc) and ``search_path`` (wher
 ``nvpmodel`` and ``git`` are looked up) are injectable for tests.
 """
 
+import copy
 import datetime
+import functools
 import glob
 import importlib
 import importlib.util
@@ -356,3 +358,14 @@ def capture_environment(extra_runtimes=None, root="/", search_path=None, git_dir
         "jetson": jetson_info(root, search_path, timeout_s) if is_jetson(root, board) else None,
         "git": git_info(git_dir, search_path, timeout_s),
     }
+
+
+@functools.lru_cache(maxsize=None)
+def _captured_once():
+    return capture_environment()
+
+
+def process_environment():
+    """``capture_environment()`` of this machine, captured once per process (its subprocesses cost
+    ~100 ms); a copy, so a caller may change it."""
+    return copy.deepcopy(_captured_once())
