@@ -17,7 +17,7 @@ from edgesr_runtime.sweep import parse_shard, select_shard
 MODELS = ["eSR-MAX_s2_K3_C1", "eSR-TM_s2_K3_C1", "ESPCN_s3_D0_S3", "Bicubic_s4"]
 TINY = ["--resolution", "96x72", "--duration-s", "0.05", "--warmup-ms", "10", "--iterations", "3",
         "--datasets", "Set5", "--workers", "1", "--power", "none", "--device", "test-host"]
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def sweep(tmp, store, *extra, bundles=None, wait=True):

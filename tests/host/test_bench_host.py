@@ -13,7 +13,7 @@ from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.runners import available_runtimes
 from edgesr_runtime.store import ResultStore
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL = "eSR-MAX_s2_K3_C1"
 FAST = ["--resolution", "96x72", "--duration-s", "0.2", "--warmup-ms", "20", "--iterations", "3", "--frames", "3"]
 
