@@ -8,11 +8,11 @@ import datetime
 import hashlib
 import json
 import os
-import tempfile
 
 import numpy as np
 
 from .errors import EdgesrError
+from .files import write_json  # noqa: F401 - bundle_io.write_json: manifests and sidecars, atomically
 
 SCHEMA = "edgesr-bundle/1"
 MANIFEST = "manifest.json"
@@ -54,20 +54,6 @@ def file_record(path):
 def utc_now():
     """Now as ISO-8601 UTC text, e.g. 2026-11-21T10:00:00Z."""
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def write_json(path, data):
-    """Write JSON atomically (temp file + rename), so a killed writer never leaves half a manifest."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=1, sort_keys=False, allow_nan=False)
-            handle.write("\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def file_problems(bundle_dir, files):

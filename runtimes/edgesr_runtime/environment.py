@@ -11,6 +11,7 @@ import datetime
 import functools
 import glob
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import platform
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 
+from . import __version__
 from .power.boards import read_board_model
 
 # runtime name -> (distribution names to ask importlib.metadata, import name, may import for version)
@@ -160,13 +162,9 @@ def python_info():
 
 
 def _dist_version(names):
-    try:
-        from importlib import metadata
-    except ImportError:  # pragma: no cover - Python < 3.8
-        return None
     for name in names:
         try:
-            return metadata.version(name)
+            return importlib.metadata.version(name)
         except Exception:
             continue
     return None
@@ -333,14 +331,6 @@ def git_info(git_dir=None, search_path=None, timeout_s=5.0):
     return {"commit": commit.strip(), "dirty": bool(status.strip()) if status is not None else None}
 
 
-def _edgesr_runtime_version():
-    try:
-        from . import __version__
-        return __version__
-    except Exception:
-        return None
-
-
 def capture_environment(extra_runtimes=None, root="/", search_path=None, git_dir=None, timeout_s=5.0):
     """A JSON-ready dict describing this machine; unknown fields are None (or ``"unknown"``)."""
     cpu = cpu_info(root)
@@ -348,7 +338,7 @@ def capture_environment(extra_runtimes=None, root="/", search_path=None, git_dir
     board = read_board_model(root) or from_cpuinfo
     return {
         "captured_at_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "edgesr_runtime_version": _edgesr_runtime_version(),
+        "edgesr_runtime_version": __version__,
         "board_model": board,
         "cpu": cpu,
         "os": os_info(root),

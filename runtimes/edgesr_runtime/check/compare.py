@@ -105,24 +105,3 @@ def judge(stats, tolerance):
     if tolerance.min_psnr_db is not None and psnr is not None and psnr < tolerance.min_psnr_db:
         reasons.append("PSNR %.1f dB < %.0f dB" % (psnr, tolerance.min_psnr_db))
     return reasons
-
-
-def tolerance_for(artifact):
-    """The artifact's recorded tolerance, else the default of its precision."""
-    recorded = (artifact.get("parity") or {}).get("tolerance")
-    if recorded:
-        return Tolerance(recorded.get("max_abs_err"), recorded.get("min_psnr_db"), recorded.get("inputs", "all"))
-    return TOLERANCES[artifact.get("precision", "fp32")]
-
-
-def judge(stats, tolerance):
-    """Reasons the stats break the tolerance ([] = pass)."""
-    reasons = []
-    if stats["nan_or_inf"]:
-        reasons.append("NaN/Inf in the output")
-    if tolerance.max_abs_err is not None and stats["max_abs_err"] > tolerance.max_abs_err:
-        reasons.append("max |err| %.2e > %.0e" % (stats["max_abs_err"], tolerance.max_abs_err))
-    psnr = stats["psnr_db"]
-    if tolerance.min_psnr_db is not None and psnr is not None and psnr < tolerance.min_psnr_db:
-        reasons.append("PSNR %.1f dB < %.0f dB" % (psnr, tolerance.min_psnr_db))
-    return reasons

@@ -70,11 +70,14 @@ def measure_file(path, request):
 
 
 def measure_bundle(bundle_dir, request):
-    """The full run of a bundle's artifact; ``runtime`` auto (or None without a precision) races the
-    artifacts that passed parity briefly and measures the fastest (the result's ``auto`` says how)."""
+    """The full run of a bundle's artifact at the bundle's LR size (unless ``request.input_size``);
+    ``runtime`` auto (or None without a precision) races the artifacts that passed parity briefly and
+    measures the fastest (the result's ``auto`` says how)."""
     manifest = bundle_io.load_manifest(bundle_dir)
+    shape = manifest["input"]
     request = dataclasses.replace(request, model_id=request.model_id or manifest["model"]["id"],
-                                  scale=request.scale or manifest["model"].get("scale"))
+                                  scale=request.scale or manifest["model"].get("scale"),
+                                  input_size=request.input_size or (shape["lr_height"], shape["lr_width"]))
     record = None
     if request.runtime in (None, AUTO) and not request.precision:
         artifact, record = _choose(bundle_dir, manifest, request)
