@@ -6,7 +6,7 @@ import os
 import sys
 
 from edgesr_runtime.commands.options import add_power_options, add_timing_options, request_fields
-from edgesr_runtime.files import write_text
+from edgesr_runtime.files import ensure_folder, write_text
 from edgesr_runtime.harness import format_summary, to_json, write_latency
 from edgesr_runtime.store import ResultStore
 
@@ -81,6 +81,7 @@ def run(args):
     say(format_summary(result))
     path = args.output or default_output(result)
     text = to_json(result)
+    ensure_folder(os.path.dirname(os.path.abspath(path)))
     write_text(path, text + "\n")
     say("result: %s" % path)
     if args.store:

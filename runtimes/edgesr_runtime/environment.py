@@ -331,7 +331,7 @@ def git_info(git_dir=None, search_path=None, timeout_s=5.0):
     return {"commit": commit.strip(), "dirty": bool(status.strip()) if status is not None else None}
 
 
-def capture_environment(extra_runtimes=None, root="/", search_path=None, git_dir=None, timeout_s=5.0):
+def capture_environment(root="/", search_path=None, git_dir=None, timeout_s=5.0):
     """A JSON-ready dict describing this machine; unknown fields are None (or ``"unknown"``)."""
     cpu = cpu_info(root)
     from_cpuinfo = cpu.pop("board_from_cpuinfo", None)
@@ -343,7 +343,7 @@ def capture_environment(extra_runtimes=None, root="/", search_path=None, git_dir
         "cpu": cpu,
         "os": os_info(root),
         "python": python_info(),
-        "runtimes": runtime_versions(extra_runtimes),
+        "runtimes": runtime_versions(),
         "gpu": gpu_info(search_path, timeout_s),
         "jetson": jetson_info(root, search_path, timeout_s) if is_jetson(root, board) else None,
         "git": git_info(git_dir, search_path, timeout_s),
