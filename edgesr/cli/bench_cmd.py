@@ -5,7 +5,8 @@ import difflib
 import os
 import sys
 
-from edgesr_runtime.commands.options import add_power_options, add_timing_options, request_fields
+from edgesr_runtime.commands.options import (STORE_ENV, add_power_options, add_store_option, add_timing_options,
+                                             request_fields)
 from edgesr_runtime.files import ensure_folder, write_text
 from edgesr_runtime.harness import format_summary, to_json, write_latency
 from edgesr_runtime.store import ResultStore
@@ -16,8 +17,6 @@ from edgesr.bench.host import default_output
 RUNTIME_CHOICES = ("auto", "torch", "onnxruntime", "litert", "tensorrt")
 RUNTIME_ALIASES = {"pytorch": "torch", "ort": "onnxruntime", "onnx": "onnxruntime", "tflite": "litert",
                    "trt": "tensorrt"}
-DEFAULT_STORE = "edgesr-results.db"
-STORE_ENV = "EDGESR_STORE"
 
 
 def _runtime(text):
@@ -57,10 +56,7 @@ def add_parser(subparsers):
     p.add_argument("--weights-dir", help="folder with the .model weight files")
     p.add_argument("--json", action="store_true", help="print the JSON result on stdout (the rest on stderr)")
     p.add_argument("--output", "-o", help="JSON result file (default edgesr-bench/<model>_<runtime>_..._<WxH>.json)")
-    p.add_argument("--store", default=os.environ.get(STORE_ENV) or DEFAULT_STORE,
-                   help="SQLite results store for the kind=latency row (default $%s, else ./%s)"
-                   % (STORE_ENV, DEFAULT_STORE))
-    p.add_argument("--no-store", dest="store", action="store_const", const=None, help="write no store row")
+    add_store_option(p, env=STORE_ENV, can_skip=True)
     p.set_defaults(func=run)
 
 

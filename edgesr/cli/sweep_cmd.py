@@ -5,8 +5,8 @@ import shlex
 import sys
 
 from edgesr.sweep import SweepPlan, run_sweep
-from edgesr_runtime.commands.options import (add_power_options, add_shard_option, add_timing_options, parse_shard,
-                                             request_fields)
+from edgesr_runtime.commands.options import (STORE_ENV, add_power_options, add_shard_option, add_store_option,
+                                             add_timing_options, parse_shard, request_fields)
 
 
 def add_parser(subparsers):
@@ -23,8 +23,7 @@ def add_parser(subparsers):
     p.add_argument("--target", default="cpu", choices=("cpu", "jetson", "rpi"), help="where the models run (default cpu)")
     p.add_argument("--runtime", default="auto", help="auto|onnxruntime|litert|torch (default auto)")
     add_shard_option(p, "model")
-    p.add_argument("--store", default=os.environ.get("EDGESR_STORE", "edgesr-results.db"),
-                   help="SQLite results store (default: $EDGESR_STORE or ./edgesr-results.db)")
+    add_store_option(p, env=STORE_ENV)
     p.add_argument("--bundles", default="edgesr-bundles", help="bundle folder (default ./edgesr-bundles)")
     p.add_argument("--datasets", default="Set14", help="quality datasets, comma-separated (default Set14)")
     p.add_argument("--resolution", default="1920x1080", help="output resolution of the benchmark (default 1920x1080)")

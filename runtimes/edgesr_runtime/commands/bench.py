@@ -16,7 +16,7 @@ from ..harness.latency_rows import device_label
 from ..harness.measure import id_from_path
 from ..runners import runtime_for_path
 from ..store import ResultStore
-from .options import add_device_option, add_power_options, add_timing_options, request_fields
+from .options import add_device_option, add_power_options, add_store_option, add_timing_options, request_fields
 
 
 def _input_size(text):
@@ -62,9 +62,7 @@ def add_arguments(parser):
                         help="TensorRT: force an API (default: bindings before 10.x, tensors from 10.x)")
     parser.add_argument("--json", action="store_true", help="print the JSON result on stdout (summary on stderr)")
     parser.add_argument("--output", help="also write the JSON result to this file")
-    parser.add_argument("--store", help="SQLite results store: one kind=latency row per run, keyed by model, "
-                                        "runtime, precision, device and dataset=MODE:HxW[/tTHREADS] "
-                                        "(errors as kind=failure)")
+    add_store_option(parser, default=None)
     add_device_option(parser)
 
 

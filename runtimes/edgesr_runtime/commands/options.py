@@ -1,11 +1,14 @@
 """Argument groups shared by the device commands and ``edgesr bench`` / ``edgesr sweep``: timing, power,
-device label, shard. Each ``add_*`` adds its options; ``request_fields`` reads them back."""
+store, device label, shard. Each ``add_*`` adds its options; ``request_fields`` reads them back."""
 
+import os
 import re
 
 from ..errors import EdgesrError
 from ..harness.request import DEFAULT_DURATION_S, DEFAULT_FRAMES, DEFAULT_MIN_ITERATIONS, DEFAULT_WARMUP_MS
 
+DEFAULT_STORE = "edgesr-results.db"
+STORE_ENV = "EDGESR_STORE"  # the host CLI's default store
 POWER_HELP = "power meter: auto|none|rapl|ina3221|tegrastats|nvml|external:PATH (default %(default)s)"
 
 
@@ -36,6 +39,18 @@ def add_power_options(parser, idle=False):
                            help="measure an idle power baseline for this many seconds first (shown beside, "
                                 "never subtracted)")
     return group
+
+
+def add_store_option(parser, default=DEFAULT_STORE, env=None, can_skip=False):
+    """--store (default ``default``, or $``env`` when that is set); with ``can_skip`` also --no-store."""
+    if env and os.environ.get(env):
+        default = os.environ[env]
+    where = "none" if default is None else ("$%s, else ./%s" % (env, default) if env else default)
+    parser.add_argument("--store", default=default,
+                        help="SQLite results store; latency rows are keyed by model, runtime, precision, device "
+                             "and dataset=MODE:HxW[/tTHREADS], errors stored as kind=failure (default %s)" % where)
+    if can_skip:
+        parser.add_argument("--no-store", dest="store", action="store_const", const=None, help="write no store row")
 
 
 def add_device_option(parser):

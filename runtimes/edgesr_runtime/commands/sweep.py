@@ -15,8 +15,8 @@ from ..harness import AUTO, MeasureRequest, measure_bundle, write_latency
 from ..harness.latency_rows import device_label, latency_done, planned_setting_key, record_failure
 from ..progress import Progress
 from ..store import ResultStore
-from .options import (add_device_option, add_power_options, add_shard_option, add_timing_options, parse_shard,
-                      request_fields, select_shard)
+from .options import (add_device_option, add_power_options, add_shard_option, add_store_option, add_timing_options,
+                      parse_shard, request_fields, select_shard)
 
 
 def add_arguments(parser):
@@ -25,7 +25,7 @@ def add_arguments(parser):
                           "artifact that passed parity), writing each result at once to a SQLite store. Resumes "
                           "after a kill; failures are stored with their reason and skipped.")
     parser.add_argument("bundles", help="folder holding the bundles (edgesr export --out)")
-    parser.add_argument("--store", default="edgesr-results.db", help="SQLite results store (default %(default)s)")
+    add_store_option(parser)
     add_shard_option(parser)
     add_power_options(parser)
     add_device_option(parser)
