@@ -8,7 +8,6 @@ evaluates quality here; the device then runs ``python -m edgesr_runtime sweep`` 
 its store is merged back with ``edgesr results merge``.
 """
 
-import platform
 import sys
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -16,7 +15,7 @@ from typing import List, Optional
 from edgesr_runtime.commands.options import select_shard
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.harness import latency_done, record_failure, write_latency
-from edgesr_runtime.harness.latency_rows import planned_setting_key
+from edgesr_runtime.harness.latency_rows import device_label, planned_setting_key
 from edgesr_runtime.progress import Progress
 from edgesr_runtime.store import ResultStore
 
@@ -49,7 +48,7 @@ class SweepPlan:
 
 
 def run_sweep(plan, shard=None, log=None):
-    """Run (or resume) a sweep; returns {"latency": (ok, failed, skipped), "quality": (ok, failed, skipped)}."""
+    """Run (or resume) a sweep; returns {"latency": counts, "quality": counts}, counts = {ok, failed, skipped}."""
     log = log or (lambda message: print(message, file=sys.stderr))
     models = select_shard(plan.models, shard)
     if not models:
@@ -64,10 +63,6 @@ def run_sweep(plan, shard=None, log=None):
     return {"latency": latency, "quality": quality}
 
 
-def device_name(plan):
-    return plan.device or platform.node() or "host"
-
-
 def _setting_key(plan, model_id):
     height, width = lr_size(model_id, plan.resolution)
     return planned_setting_key(height, width, plan.threads)
@@ -75,7 +70,7 @@ def _setting_key(plan, model_id):
 
 def _latency_phase(plan, models, store, log):
     """Bench every model not yet stored for this device and setting; failures stored, not fatal."""
-    device = device_name(plan)
+    device = device_label(plan.device)  # the host name unless given: the board model is not asked for here
     counts = {"ok": 0, "failed": 0, "skipped": 0}
     progress = Progress(len(models), "latency")
     for model_id in models:

@@ -1,6 +1,8 @@
 """The latency + power harness as a library (numpy + one runtime, no torch).
 
-    from edgesr_runtime.harness import MeasureRequest, measure_bundle, write_latency
+    from edgesr_runtime.harness import MeasureRequest, format_summary, measure_bundle, write_latency
+    from edgesr_runtime.store import ResultStore
+
     result = measure_bundle("eSR-TM_s2_K7_C16-rpi", MeasureRequest(runtime="auto", power="auto"))
     print(format_summary(result.to_dict()))
     with ResultStore("results.db") as store:
