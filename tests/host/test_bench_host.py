@@ -8,7 +8,6 @@ import sys
 import pytest
 
 from edgesr_runtime.harness.request import PROBE_ITERATIONS
-from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.runners import available_runtimes
 from edgesr_runtime.store import ResultStore
 
