@@ -4,19 +4,23 @@
 model, the bundle is exported (or reused; each artifact parity-checked), the runtime chosen
 (``auto`` by default) and the harness run; (2) quality — PSNR/SSIM of the PyTorch model on the
 chosen datasets over a process pool. ``--target jetson|rpi`` exports the bundles for the device and
-evaluates quality here; the device then runs ``python -m edgesr_runtime.sweep`` on the bundles and
+evaluates quality here; the device then runs ``python -m edgesr_runtime sweep`` on the bundles and
 its store is merged back with ``edgesr results merge``.
 """
 
-import platform
 import sys
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from edgesr_runtime import bench
+from edgesr_runtime.commands.options import select_shard
 from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.harness import latency_done, record_failure, write_latency
+from edgesr_runtime.harness.latency_rows import device_label, planned_setting_key
 from edgesr_runtime.progress import Progress
-from edgesr_runtime.sweep import latency_done, record_failure, select_shard
+from edgesr_runtime.store import ResultStore
+
+from edgesr.bench import BenchRequest, measure
+from edgesr.bench.host import lr_size
 
 DEVICE_TARGETS = ("jetson", "rpi")
 
@@ -44,9 +48,7 @@ class SweepPlan:
 
 
 def run_sweep(plan, shard=None, log=None):
-    """Run (or resume) a sweep; returns {"latency": (ok, failed, skipped), "quality": (ok, failed, skipped)}."""
-    from edgesr_runtime.store import ResultStore
-
+    """Run (or resume) a sweep; returns {"latency": counts, "quality": counts}, counts = {ok, failed, skipped}."""
     log = log or (lambda message: print(message, file=sys.stderr))
     models = select_shard(plan.models, shard)
     if not models:
@@ -61,22 +63,14 @@ def run_sweep(plan, shard=None, log=None):
     return {"latency": latency, "quality": quality}
 
 
-def device_name(plan):
-    return plan.device or platform.node() or "host"
-
-
 def _setting_key(plan, model_id):
-    from edgesr.bench.host import lr_size
-
     height, width = lr_size(model_id, plan.resolution)
-    return bench.store_setting_key({"mode": "model", "input_shape": [1, 1, height, width], "threads": plan.threads})
+    return planned_setting_key(height, width, plan.threads)
 
 
 def _latency_phase(plan, models, store, log):
     """Bench every model not yet stored for this device and setting; failures stored, not fatal."""
-    from edgesr.bench import BenchRequest, measure
-
-    device = device_name(plan)
+    device = device_label(plan.device)  # the host name unless given: the board model is not asked for here
     counts = {"ok": 0, "failed": 0, "skipped": 0}
     progress = Progress(len(models), "latency")
     for model_id in models:
@@ -93,14 +87,13 @@ def _latency_phase(plan, models, store, log):
         except EdgesrError as err:
             record_failure(store, model_id, device, "latency", err)
             counts["failed"] += 1
-            progress.step(model_id, "FAILED: %s" % err)
+            progress.step(model_id, "FAILED: %s" % err, always=True)
             continue
-        result["sweep_command"] = plan.command
-        store.put("latency", model_id, result["runtime"], result["precision"], result,
-                  dataset=bench.store_setting_key(result), device=device)
+        result.extra["sweep_command"] = plan.command
+        write_latency(store, result, device)
         counts["ok"] += 1
-        progress.step(model_id, "%s %.2f fps (median %.1f ms)" % (result["runtime"], result["fps"],
-                                                                 result["latency_ms"]["median"]))
+        progress.step(model_id, "%s %.2f fps (median %.1f ms)" % (result.runtime, result.fps,
+                                                                 result.latency_ms["median"]))
     return counts
 
 
@@ -112,7 +105,7 @@ def _export_for_device(plan, models, store, log):
                                              weights_dir=plan.weights_dir, store=store)
     failed = [b for b in report.bundles if b.status == "failed"]
     log("bundles for %s in %s: %d ready, %d failed. On the device run:\n"
-        "  python -m edgesr_runtime.sweep %s --store device.db\n"
+        "  python -m edgesr_runtime sweep %s --store device.db\n"
         "then here: edgesr results merge %s device.db && edgesr report %s --out edgesr-report"
         % (plan.target, plan.bundles_dir, len(report.bundles) - len(failed), len(failed), plan.bundles_dir,
            plan.store, plan.store))

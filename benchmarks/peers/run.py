@@ -4,7 +4,7 @@
     python benchmarks/peers/run.py [--out FILE] [--quick]
 
 One model per family at a Full-HD output, all three measured in this one run on this machine
-with the same harness (edgesr_runtime.bench), the same thread count and the same input frames.
+with the same harness (edgesr_runtime.harness), the same thread count and the same input frames.
 Writes FILE.md / .json / .csv (default benchmarks/peers/results/peers-<date>).
 """
 
@@ -54,7 +54,7 @@ def parse_args(argv=None):
 
 def settings_of(args):
     """The timing settings: the harness defaults, the quick ones with --quick, explicit flags over both."""
-    from edgesr_runtime import bench
+    from edgesr_runtime import harness as bench
 
     base = dict(QUICK) if args.quick else {"warmup_ms": bench.DEFAULT_WARMUP_MS,
                                            "duration_s": bench.DEFAULT_DURATION_S,
@@ -83,20 +83,20 @@ def edgesr_result(model_id, runtime, settings, log):
                            resolution=settings["resolution"], threads=settings["threads"],
                            warmup_ms=settings["warmup_ms"], duration_s=settings["duration_s"],
                            iterations=settings["iterations"], frames=settings["frames"], power="none")
-    return measure(request, log=log)
+    return measure(request, log=log).to_dict()
 
 
 def cv2_result(scale, input_shape, settings, cache):
     """cv2.resize INTER_CUBIC on frames of ``input_shape``, measured once per (scale, shape)."""
-    from edgesr_runtime.bench import benchmark
+    from edgesr_runtime.harness import MeasureRequest, measure_runner
 
     key = (scale, tuple(input_shape))
     if key not in cache:
+        request = MeasureRequest(model_id="cv2-INTER_CUBIC_s%d" % scale, frames=settings["frames"],
+                                 warmup_ms=settings["warmup_ms"], duration_s=settings["duration_s"],
+                                 iterations=settings["iterations"], input_size=tuple(input_shape[2:]), power="none")
         with Cv2BicubicRunner(scale, settings["threads"]) as runner:
-            cache[key] = benchmark(runner, model_id="cv2-INTER_CUBIC_s%d" % scale, artifact="cv2.resize",
-                                   frames=settings["frames"], warmup_ms=settings["warmup_ms"],
-                                   duration_s=settings["duration_s"], min_iterations=settings["iterations"],
-                                   input_size=tuple(input_shape[2:]))
+            cache[key] = measure_runner(runner, request, artifact="cv2.resize").to_dict()
     return cache[key]
 
 

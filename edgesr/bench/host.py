@@ -1,36 +1,30 @@
-"""One host benchmark: the model's bundle, the runtime (chosen by ``auto`` or given), the full harness run."""
+"""One host benchmark: the model's bundle (exported now or reused), then the device harness on it.
 
+The host adds only what the host has: exporting the bundle (``bundles.ensure_bundle``) and the
+PyTorch eager runner (``runtime torch``). Choosing the runtime, timing, power and the result are
+``edgesr_runtime.harness``'s.
+"""
+
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import Optional
 
-from edgesr_runtime import bench
 from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.harness import AUTO, MeasureRequest, measure_bundle, measure_runner
 
-from edgesr_runtime import autoselect as auto
-from edgesr_runtime.autoselect import artifact_for, runtime_artifacts
 from edgesr.bench.bundles import ensure_bundle, import_exporter
-from edgesr.bench.runners import TORCH, artifact_label, installed_runtimes, open_host_runner, require_installed
-
-AUTO = "auto"
+from edgesr.bench.runners import TORCH, TORCH_ARTIFACT, open_torch_runner, require_installed
 
 
 @dataclass
-class BenchRequest:
-    """What to benchmark and how; the timing defaults are trtexec's (see ``edgesr_runtime.bench``)."""
+class BenchRequest(MeasureRequest):
+    """A MeasureRequest for a zoo model on this host: its bundle target and folder, the output size."""
 
-    model_id: str
-    runtime: str = AUTO  # auto | torch | onnxruntime | litert | tensorrt
+    runtime: Optional[str] = AUTO  # auto | torch | onnxruntime | litert | tensorrt
     target: str = "cpu"
     bundles_dir: str = "edgesr-bundles"
     resolution: str = "1920x1080"  # output WxH
-    threads: Optional[int] = None
-    warmup_ms: float = bench.DEFAULT_WARMUP_MS
-    duration_s: float = bench.DEFAULT_DURATION_S
-    iterations: int = bench.DEFAULT_MIN_ITERATIONS
-    frames: int = bench.DEFAULT_FRAMES
-    power: str = "auto"
-    end_to_end: bool = False
     weights_dir: Optional[str] = None
 
 
@@ -47,64 +41,27 @@ def lr_size(model_id, resolution):
     return resolutions.input_size(size, config.scale)
 
 
-def _run(request, runtime, size, artifact=None, bundle_dir=None, settings=None, meter=None):
-    """One harness run of ``runtime``; ``settings`` = (warm-up ms, duration s, min iterations)."""
-    warmup_ms, duration_s, iterations = settings or (request.warmup_ms, request.duration_s, request.iterations)
-    runner = open_host_runner(runtime, request.model_id, request.threads, bundle_dir, artifact, request.weights_dir)
-    with runner:
-        return bench.benchmark(runner, model_id=request.model_id, artifact=artifact_label(artifact),
-                               frames=request.frames, warmup_ms=warmup_ms, duration_s=duration_s,
-                               min_iterations=iterations, meter=meter, end_to_end=request.end_to_end,
-                               input_size=size)
-
-
-def _full_run(request, runtime, size, artifact=None, bundle_dir=None):
-    """The measured run, bracketed by the power meter (``request.power``)."""
-    from edgesr_runtime.power import open_meter
-
-    meter = open_meter(request.power)
-    try:
-        return _run(request, runtime, size, artifact, bundle_dir, meter=meter)
-    finally:
-        meter.close()
-
-
 def measure(request, log=None):
-    """Benchmark ``request`` and return the edgesr-bench/1 result, plus ``target``, ``bundle``,
-    ``export`` and (for auto) the ``auto`` record: chosen runtime, brief medians, exclusions."""
+    """Benchmark ``request`` and return the BenchResult; its ``extra`` holds ``target``, ``bundle``,
+    ``export`` and ``auto`` (the runtime choice of runtime auto, else None)."""
     log = log or (lambda message: None)
-    size = lr_size(request.model_id, request.resolution)
-    installed = installed_runtimes()
-    if request.runtime != AUTO:
-        require_installed(request.runtime, installed)
+    request = dataclasses.replace(request.validate(), input_size=lr_size(request.model_id, request.resolution))
+    require_installed(request.runtime)
     if request.runtime == TORCH:
-        return dict(_full_run(request, TORCH, size), target=None, bundle=None, export=None, auto=None)
+        with open_torch_runner(request.model_id, request.threads, request.weights_dir) as runner:
+            result = measure_runner(runner, request, artifact=TORCH_ARTIFACT)
+        result.extra.update(target=None, bundle=None, export=None, auto=None)
+        return result
     report, manifest = ensure_bundle(request.model_id, request.target, request.bundles_dir, request.resolution,
                                      request.weights_dir, log)
     log("bundle %s: %s" % (report.path, "reused (complete and valid)" if report.status == "skipped"
                            else "exported in %.1f s" % report.seconds))
-    candidates, excluded = runtime_artifacts(manifest, report.path, installed)
-    record = None
-    if request.runtime == AUTO:
-        settings = auto.probe_settings(request.warmup_ms, request.duration_s)
-        record = auto.choose(candidates, excluded, lambda runtime: _run(
-            request, runtime, size, candidates[runtime], report.path, settings), settings)
-        runtime = record["chosen"]
-    else:
-        runtime = request.runtime
-        artifact_for(runtime, candidates, excluded, report.path)
-    result = _full_run(request, runtime, size, candidates[runtime], report.path)
+    result = measure_bundle(report.path, request)
     export = {"status": "reused" if report.status == "skipped" else report.status, "seconds": report.seconds}
-    return dict(result, target=manifest["target"], bundle=report.path, export=export, auto=record)
-
-
-def store_result(path, result, device=None):
-    """Write one kind=latency row, keyed exactly as ``python -m edgesr_runtime.bench --store`` keys it."""
-    from edgesr_runtime.store import ResultStore
-
-    with ResultStore(path) as store:
-        store.put("latency", result["model"], result["runtime"], result["precision"], result,
-                  dataset=bench.store_setting_key(result), device=bench.device_label(device, result))
+    result.extra.update(target=manifest["target"], bundle=report.path, export=export)
+    if result.auto is None:
+        result.extra["auto"] = None
+    return result
 
 
 def default_output(result, folder="edgesr-bench"):

@@ -1,21 +1,27 @@
 """``edgesr bench MODEL_ID``: export (or reuse) the bundle, pick or take a runtime, run the latency harness."""
 
 import argparse
+import difflib
 import os
 import sys
+
+from edgesr_runtime.commands.options import (STORE_ENV, add_power_options, add_store_option, add_timing_options,
+                                             request_fields)
+from edgesr_runtime.files import ensure_folder, write_text
+from edgesr_runtime.harness import format_summary, to_json, write_latency
+from edgesr_runtime.store import ResultStore
+
+from edgesr.bench import BenchRequest, measure
+from edgesr.bench.host import default_output
 
 RUNTIME_CHOICES = ("auto", "torch", "onnxruntime", "litert", "tensorrt")
 RUNTIME_ALIASES = {"pytorch": "torch", "ort": "onnxruntime", "onnx": "onnxruntime", "tflite": "litert",
                    "trt": "tensorrt"}
-DEFAULT_STORE = "edgesr-results.db"
-STORE_ENV = "EDGESR_STORE"
 
 
 def _runtime(text):
     name = RUNTIME_ALIASES.get(text.lower(), text.lower())
     if name not in RUNTIME_CHOICES:
-        import difflib
-
         close = difflib.get_close_matches(name, RUNTIME_CHOICES + tuple(RUNTIME_ALIASES), n=1)
         raise argparse.ArgumentTypeError("unknown runtime %r%s (use one of %s)" % (
             text, "; did you mean %r?" % close[0] if close else "", ", ".join(RUNTIME_CHOICES)))
@@ -23,12 +29,10 @@ def _runtime(text):
 
 
 def add_parser(subparsers):
-    from edgesr_runtime import bench
-
     p = subparsers.add_parser(
         "bench", help="benchmark one model here: latency percentiles, fps, power (trtexec-like)",
         description="Export (or reuse) the model's bundle for --target, then time it with the device harness "
-                    "(edgesr_runtime.bench): time-based warm-up, a timed window of at least --duration-s and "
+                    "(edgesr_runtime.harness): time-based warm-up, a timed window of at least --duration-s and "
                     "--iterations, percentiles of every iteration, power when a meter is readable. "
                     "--runtime auto races every runtime whose artifact passed its parity check (brief runs, "
                     "median) and benchmarks the fastest; torch is the PyTorch eager reference.",
@@ -45,75 +49,40 @@ def add_parser(subparsers):
     p.add_argument("--target", "-t", default="cpu", help="bundle target to export and time (default cpu: this host)")
     p.add_argument("--bundles", default="edgesr-bundles", help="bundle folder (default ./edgesr-bundles)")
     p.add_argument("--resolution", default="1920x1080", help="output size WxH (default 1920x1080; input = WxH / scale)")
-    p.add_argument("--threads", type=int, help="CPU threads of the runtime (default: the runtime's own)")
-    p.add_argument("--warmup-ms", type=float, default=bench.DEFAULT_WARMUP_MS,
-                   help="time-based warm-up, not timed (default %(default)s)")
-    p.add_argument("--duration-s", type=float, default=bench.DEFAULT_DURATION_S,
-                   help="minimum timed duration (default %(default)s)")
-    p.add_argument("--iterations", type=int, default=bench.DEFAULT_MIN_ITERATIONS,
-                   help="minimum timed iterations; both minimums must be met (default %(default)s)")
-    p.add_argument("--frames", type=int, default=bench.DEFAULT_FRAMES,
-                   help="distinct input frames, cycled (default %(default)s, the paper's 14 Full-HD outputs)")
-    p.add_argument("--power", default="auto",
-                   help="power meter: auto|none|rapl|ina3221|tegrastats|nvml|external:PATH (default auto)")
+    add_timing_options(p)
+    add_power_options(p)
     p.add_argument("--end-to-end", action="store_true",
                    help="time RGB->YCbCr, the model on Y, bicubic chroma and YCbCr->RGB per frame")
     p.add_argument("--weights-dir", help="folder with the .model weight files")
     p.add_argument("--json", action="store_true", help="print the JSON result on stdout (the rest on stderr)")
     p.add_argument("--output", "-o", help="JSON result file (default edgesr-bench/<model>_<runtime>_..._<WxH>.json)")
-    p.add_argument("--store", default=os.environ.get(STORE_ENV) or DEFAULT_STORE,
-                   help="SQLite results store for the kind=latency row (default $%s, else ./%s)"
-                   % (STORE_ENV, DEFAULT_STORE))
-    p.add_argument("--no-store", dest="store", action="store_const", const=None, help="write no store row")
+    add_store_option(p, env=STORE_ENV, can_skip=True)
     p.set_defaults(func=run)
 
 
-def _check(args):
-    from edgesr_runtime.errors import EdgesrError
-
-    if args.frames < 1 or args.iterations < 1 or args.duration_s < 0 or args.warmup_ms < 0:
-        raise EdgesrError("bad timing options", "--frames and --iterations must be >= 1, --duration-s and "
-                                                "--warmup-ms >= 0")
-    if args.threads is not None and args.threads < 1:
-        raise EdgesrError("--threads must be >= 1", "leave it out to use the runtime's default")
-
-
 def _request(args):
-    from edgesr.bench import BenchRequest
-
     return BenchRequest(args.model_id, runtime=args.runtime, target=args.target, bundles_dir=args.bundles,
-                        resolution=args.resolution, threads=args.threads, warmup_ms=args.warmup_ms,
-                        duration_s=args.duration_s, iterations=args.iterations, frames=args.frames,
-                        power=args.power, end_to_end=args.end_to_end, weights_dir=args.weights_dir)
-
-
-def _write(path, text):
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    with open(path, "w") as handle:
-        handle.write(text + "\n")
+                        resolution=args.resolution, end_to_end=args.end_to_end, weights_dir=args.weights_dir,
+                        **request_fields(args))
 
 
 def run(args):
-    from edgesr.bench import measure, store_result
-    from edgesr.bench.host import default_output
-    from edgesr_runtime.bench import format_summary, to_json
-
-    _check(args)
     out = sys.stderr if args.json else sys.stdout
 
     def say(message):
         print(message, file=out)
         out.flush()
 
-    result = measure(_request(args), log=say)
+    result = measure(_request(args), log=say).to_dict()
     say(format_summary(result))
     path = args.output or default_output(result)
     text = to_json(result)
-    _write(path, text)
+    ensure_folder(os.path.dirname(os.path.abspath(path)))
+    write_text(path, text + "\n")
     say("result: %s" % path)
     if args.store:
-        store_result(args.store, result)
+        with ResultStore(args.store) as store:
+            write_latency(store, result)
         say("store: %s (kind=latency)" % args.store)
     if args.json:
         print(text)

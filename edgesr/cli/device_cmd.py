@@ -7,7 +7,7 @@ Both delegate to ``edgesr_runtime`` (numpy + one runtime), exactly what
 import importlib
 
 COMMANDS = (
-    ("check", "check", "verify a bundle's sha256 and re-run its parity check against the golden PyTorch outputs"),
+    ("check", "commands.check", "verify a bundle's sha256 and re-run its parity check against the golden PyTorch outputs"),
     ("build-engine", "build_engine", "build the TensorRT engine of a jetson bundle (on the Jetson), then check it"),
 )
 

@@ -4,6 +4,10 @@ import os
 import shlex
 import sys
 
+from edgesr.sweep import SweepPlan, run_sweep
+from edgesr_runtime.commands.options import (STORE_ENV, add_power_options, add_shard_option, add_store_option,
+                                             add_timing_options, parse_shard, request_fields)
+
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
@@ -13,22 +17,18 @@ def add_parser(subparsers):
         "(auto: fastest artifact that passed parity), benchmark it at a Full-HD output, then evaluate PSNR/SSIM. "
         "Every result is written at once to the SQLite store; a rerun skips what is stored, so a killed sweep "
         "resumes. Failures are stored with their reason and skipped. --target jetson|rpi exports the device "
-        "bundles (benchmark them on the device with `python -m edgesr_runtime.sweep`) and evaluates quality here.",
+        "bundles (benchmark them on the device with `python -m edgesr_runtime sweep`) and evaluates quality here.",
     )
     p.add_argument("--models", default="*", help="ids or globs, comma-separated (default: all 1185)")
     p.add_argument("--target", default="cpu", choices=("cpu", "jetson", "rpi"), help="where the models run (default cpu)")
     p.add_argument("--runtime", default="auto", help="auto|onnxruntime|litert|torch (default auto)")
-    p.add_argument("--shard", help="i/n: only every n-th model from the i-th; merge shard stores with `edgesr results merge`")
-    p.add_argument("--store", default=os.environ.get("EDGESR_STORE", "edgesr-results.db"),
-                   help="SQLite results store (default: $EDGESR_STORE or ./edgesr-results.db)")
+    add_shard_option(p, "model")
+    add_store_option(p, env=STORE_ENV)
     p.add_argument("--bundles", default="edgesr-bundles", help="bundle folder (default ./edgesr-bundles)")
     p.add_argument("--datasets", default="Set14", help="quality datasets, comma-separated (default Set14)")
     p.add_argument("--resolution", default="1920x1080", help="output resolution of the benchmark (default 1920x1080)")
-    p.add_argument("--threads", type=int, help="runtime threads (default: the runtime's own)")
-    p.add_argument("--warmup-ms", type=float, default=200.0, help="warm-up per model (default 200)")
-    p.add_argument("--duration-s", type=float, default=1.0, help="minimum timed seconds per model (default 1)")
-    p.add_argument("--iterations", type=int, default=3, help="minimum timed iterations per model (default 3)")
-    p.add_argument("--power", default="auto", help="power meter: auto|none|rapl|... (default auto)")
+    add_timing_options(p, duration_s=SweepPlan.duration_s, iterations=SweepPlan.iterations, frames=None)
+    add_power_options(p)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the quality phase")
     p.add_argument("--device", help="device label in the store (default: host name)")
     p.add_argument("--weights-dir", help="folder holding the .model weight files")
@@ -37,16 +37,13 @@ def add_parser(subparsers):
 
 def run(args):
     from edgesr.models import resolve_models
-    from edgesr.sweep import SweepPlan, run_sweep
-    from edgesr_runtime.sweep import parse_shard
 
-    shard = parse_shard(args.shard) if args.shard else None
+    shard = parse_shard(args.shard)
     plan = SweepPlan(
         models=resolve_models(args.models), target=args.target, runtime=args.runtime, store=args.store,
         bundles_dir=args.bundles, datasets=[d.strip() for d in args.datasets.split(",") if d.strip()],
-        resolution=args.resolution, threads=args.threads, warmup_ms=args.warmup_ms, duration_s=args.duration_s,
-        iterations=args.iterations, power=args.power, workers=max(1, args.workers), device=args.device,
-        weights_dir=args.weights_dir, command=" ".join(["edgesr"] + [shlex.quote(a) for a in sys.argv[1:]]),
+        resolution=args.resolution, workers=max(1, args.workers), device=args.device, weights_dir=args.weights_dir,
+        command=" ".join(["edgesr"] + [shlex.quote(a) for a in sys.argv[1:]]), **request_fields(args),
     )
     counts = run_sweep(plan, shard)
     for phase, numbers in counts.items():

@@ -84,7 +84,7 @@ def bench_row(obj, source):
         row = {field: obj.get(field) or "" for field in KEY_FIELDS}
         row.update(status=obj.get("status", "ok"), payload=obj["payload"])
     else:
-        from edgesr_runtime.bench import store_setting_key as bench_setting
+        from edgesr_runtime.harness import setting_key as bench_setting
 
         environment = obj.get("environment") if isinstance(obj.get("environment"), dict) else {}
         model = obj.get("model") or obj.get("model_id")

@@ -1,4 +1,4 @@
-"""``python -m edgesr_runtime check|build-engine|bench ...`` (the ``edgesr-device`` command)."""
+"""``python -m edgesr_runtime check|build-engine|bench|sweep ...`` (the ``edgesr-device`` command)."""
 
 import sys
 

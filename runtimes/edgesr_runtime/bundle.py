@@ -8,11 +8,11 @@ import datetime
 import hashlib
 import json
 import os
-import tempfile
 
 import numpy as np
 
 from .errors import EdgesrError
+from .files import write_json  # noqa: F401 - bundle_io.write_json: manifests and sidecars, atomically
 
 SCHEMA = "edgesr-bundle/1"
 MANIFEST = "manifest.json"
@@ -54,20 +54,6 @@ def file_record(path):
 def utc_now():
     """Now as ISO-8601 UTC text, e.g. 2026-11-21T10:00:00Z."""
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def write_json(path, data):
-    """Write JSON atomically (temp file + rename), so a killed writer never leaves half a manifest."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=1, sort_keys=False, allow_nan=False)
-            handle.write("\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def file_problems(bundle_dir, files):
@@ -222,27 +208,19 @@ def fits(shape, sample_shape):
 # -- choosing an artifact (bench, check) ---------------------------------------------------------
 
 
-def select_artifact(bundle_dir, runtime=None, precision=None, model_id=None, layout=None):
-    """(file path, runtime, model id, layout, precision) of the first valid, present artifact that matches.
+def select_artifact(bundle_dir, manifest, runtime=None, precision=None):
+    """The first artifact of ``manifest`` that matches runtime and precision, is present and not invalid.
 
-    Used by ``edgesr_runtime.bench`` when it is given a bundle folder.
+    Used by the harness when a bundle is measured with a named runtime or precision.
     """
-    manifest = load_manifest(bundle_dir)
-    candidates = []
-    for artifact in manifest.get("artifacts", []):
-        if runtime and artifact.get("runtime") != runtime:
-            continue
-        if precision and artifact.get("precision") != precision:
-            continue
-        if os.path.isfile(artifact_file(bundle_dir, artifact)) and artifact.get("valid") is not False:
-            candidates.append(artifact)
+    candidates = [a for a in manifest.get("artifacts", [])
+                  if (not runtime or a.get("runtime") == runtime) and (not precision or a.get("precision") == precision)
+                  and os.path.isfile(artifact_file(bundle_dir, a)) and a.get("valid") is not False]
     if not candidates:
         listing = ", ".join("%s (%s)" % (a.get("name"), artifact_status(a)) for a in manifest.get("artifacts", []))
         raise EdgesrError("no artifact in %s matches runtime=%s precision=%s" % (bundle_dir, runtime, precision),
                           "artifacts: %s" % listing)
-    chosen = candidates[0]
-    return (artifact_file(bundle_dir, chosen), chosen["runtime"], model_id or manifest["model"]["id"],
-            layout or chosen.get("layout"), chosen.get("precision"))
+    return candidates[0]
 
 
 def artifact_status(artifact):

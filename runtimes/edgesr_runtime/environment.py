@@ -6,9 +6,12 @@ settings on a Jetson. ``root`` (for /proc, /sys, /etc) and ``search_path`` (wher
 ``nvpmodel`` and ``git`` are looked up) are injectable for tests.
 """
 
+import copy
 import datetime
+import functools
 import glob
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import platform
@@ -17,6 +20,7 @@ import shutil
 import subprocess
 import sys
 
+from . import __version__
 from .power.boards import read_board_model
 
 # runtime name -> (distribution names to ask importlib.metadata, import name, may import for version)
@@ -158,13 +162,9 @@ def python_info():
 
 
 def _dist_version(names):
-    try:
-        from importlib import metadata
-    except ImportError:  # pragma: no cover - Python < 3.8
-        return None
     for name in names:
         try:
-            return metadata.version(name)
+            return importlib.metadata.version(name)
         except Exception:
             continue
     return None
@@ -331,28 +331,31 @@ def git_info(git_dir=None, search_path=None, timeout_s=5.0):
     return {"commit": commit.strip(), "dirty": bool(status.strip()) if status is not None else None}
 
 
-def _edgesr_runtime_version():
-    try:
-        from . import __version__
-        return __version__
-    except Exception:
-        return None
-
-
-def capture_environment(extra_runtimes=None, root="/", search_path=None, git_dir=None, timeout_s=5.0):
+def capture_environment(root="/", search_path=None, git_dir=None, timeout_s=5.0):
     """A JSON-ready dict describing this machine; unknown fields are None (or ``"unknown"``)."""
     cpu = cpu_info(root)
     from_cpuinfo = cpu.pop("board_from_cpuinfo", None)
     board = read_board_model(root) or from_cpuinfo
     return {
         "captured_at_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "edgesr_runtime_version": _edgesr_runtime_version(),
+        "edgesr_runtime_version": __version__,
         "board_model": board,
         "cpu": cpu,
         "os": os_info(root),
         "python": python_info(),
-        "runtimes": runtime_versions(extra_runtimes),
+        "runtimes": runtime_versions(),
         "gpu": gpu_info(search_path, timeout_s),
         "jetson": jetson_info(root, search_path, timeout_s) if is_jetson(root, board) else None,
         "git": git_info(git_dir, search_path, timeout_s),
     }
+
+
+@functools.lru_cache(maxsize=None)
+def _captured_once():
+    return capture_environment()
+
+
+def process_environment():
+    """``capture_environment()`` of this machine, captured once per process (its subprocesses cost
+    ~100 ms); a copy, so a caller may change it."""
+    return copy.deepcopy(_captured_once())

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..colour import rgb_to_ycbcr, ycbcr_to_rgb
+from ..errors import MissingBackendError
 from ..resample import resize_bicubic
 
 CHROMA_CHOICES = ("auto", "numpy", "cv2")
@@ -28,8 +29,6 @@ class EndToEnd(object):
         self.runner = runner
         self._cv2 = _import_cv2() if chroma in ("auto", "cv2") else None
         if chroma == "cv2" and self._cv2 is None:
-            from ..errors import MissingBackendError
-
             raise MissingBackendError("OpenCV", "pip install opencv-python-headless")
 
     def _resize(self, chroma, out_h, out_w):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-RUNTIME = Path(__file__).resolve().parents[1] / "runtimes" / "edgesr_runtime"
+RUNTIME = Path(__file__).resolve().parents[2] / "runtimes" / "edgesr_runtime"
 # Imports allowed at module top level; runtimes/backends are imported lazily inside functions.
 TOP_LEVEL_ALLOWED = {"numpy", "edgesr_runtime"}
 

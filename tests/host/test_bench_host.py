@@ -7,13 +7,11 @@ import sys
 
 import pytest
 
-from edgesr_runtime import autoselect as auto
-from edgesr_runtime.autoselect import runtime_artifacts
-from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.harness.request import PROBE_ITERATIONS
 from edgesr_runtime.runners import available_runtimes
 from edgesr_runtime.store import ResultStore
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL = "eSR-MAX_s2_K3_C1"
 FAST = ["--resolution", "96x72", "--duration-s", "0.2", "--warmup-ms", "20", "--iterations", "3", "--frames", "3"]
 
@@ -46,7 +44,7 @@ def test_auto_races_the_parity_checked_runtimes(auto_run):
     assert len(record["candidates"]) >= 2
     assert record["chosen"] in record["candidates"] and result["runtime"] == record["chosen"]
     for entry in record["candidates"].values():
-        assert entry["median_ms"] > 0 and entry["iterations"] >= auto.PROBE_ITERATIONS
+        assert entry["median_ms"] > 0 and entry["iterations"] >= PROBE_ITERATIONS
     assert record["chosen"] == min(record["candidates"], key=lambda r: record["candidates"][r]["median_ms"])
     assert set(record["excluded"]).isdisjoint(record["candidates"])
     assert result["bundle"].endswith("%s-cpu" % MODEL) and result["target"] == "cpu"
@@ -99,45 +97,3 @@ def test_unknown_model_suggests_close_ids(tmp_path):
     proc = edgesr("bench", "eSR-MAX_s2_K3_C2x", cwd=tmp_path)
     assert proc.returncode == 2
     assert "did you mean" in proc.stderr and "eSR-MAX_s2_K3_C2" in proc.stderr
-
-
-# -- units: candidates and the race ----------------------------------------------------------------
-
-
-def _artifact(tmp_path, name, runtime, file, valid=True, status="ok", precision="fp32"):
-    (tmp_path / file).write_bytes(b"x")
-    return {"name": name, "runtime": runtime, "file": file, "precision": precision, "status": status,
-            "valid": valid, "parity": {"passed": bool(valid), "max_abs_err": 0.0 if valid else 0.5}}
-
-
-def test_artifacts_that_failed_parity_are_never_candidates(tmp_path):
-    manifest = {"target": "cpu", "artifacts": [
-        _artifact(tmp_path, "onnx-fp32", "onnxruntime", "model.onnx", valid=False),
-        _artifact(tmp_path, "tflite-fp16", "litert", "model_fp16.tflite", precision="fp16"),
-        _artifact(tmp_path, "tflite-fp32", "litert", "model_fp32.tflite"),
-    ]}
-    installed = {"onnxruntime": (True, "1.0"), "litert": (True, "2.0"), "tensorrt": (False, "apt install it")}
-    candidates, excluded = runtime_artifacts(manifest, str(tmp_path), installed)
-    assert list(candidates) == ["litert"] and candidates["litert"]["file"] == "model_fp32.tflite"
-    assert "failed parity" in excluded["onnxruntime"]
-    assert "no tensorrt artifact" in excluded["tensorrt"]
-    manifest["artifacts"][0]["valid"] = True
-    installed["onnxruntime"] = (False, "pip install onnxruntime")
-    assert "pip install onnxruntime" in runtime_artifacts(manifest, str(tmp_path), installed)[1]["onnxruntime"]
-
-
-def test_auto_keeps_the_fastest_median_and_excludes_failures():
-    candidates = {rt: {"file": rt + ".bin", "precision": "fp32"} for rt in ("onnxruntime", "litert", "tensorrt")}
-    medians = {"onnxruntime": 9.0, "litert": 4.0}
-
-    def brief(runtime):
-        if runtime not in medians:
-            raise EdgesrError("cannot load")
-        return {"latency_ms": {"median": medians[runtime]}, "iterations": 5}
-
-    record = auto.choose(candidates, {"torch": "x"}, brief, auto.probe_settings(200.0, 3.0))
-    assert record["chosen"] == "litert" and set(record["candidates"]) == {"onnxruntime", "litert"}
-    assert "cannot load" in record["excluded"]["tensorrt"]
-    assert record["probe"] == {"warmup_ms": 100.0, "duration_s": 0.5, "min_iterations": 3}
-    with pytest.raises(EdgesrError):
-        auto.choose({"litert": candidates["litert"]}, {}, lambda rt: brief("tensorrt"), (0, 0, 3))

@@ -99,7 +99,7 @@ def _unprivileged_python():
 
 def test_permission_denied_is_unavailable_with_reason():
     """energy_uj is root-only on Linux >= 5.10; read it as an unprivileged user."""
-    runtimes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtimes")
+    runtimes = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "runtimes")
     root = tempfile.mkdtemp(prefix="edgesr-rapl-")
     try:
         build_tree("rapl_laptop", root)

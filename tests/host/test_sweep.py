@@ -12,12 +12,12 @@ import pytest
 
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.store import ResultStore
-from edgesr_runtime.sweep import parse_shard, select_shard
+from edgesr_runtime.commands.options import parse_shard, select_shard
 
 MODELS = ["eSR-MAX_s2_K3_C1", "eSR-TM_s2_K3_C1", "ESPCN_s3_D0_S3", "Bicubic_s4"]
 TINY = ["--resolution", "96x72", "--duration-s", "0.05", "--warmup-ms", "10", "--iterations", "3",
         "--datasets", "Set5", "--workers", "1", "--power", "none", "--device", "test-host"]
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def sweep(tmp, store, *extra, bundles=None, wait=True):
@@ -112,8 +112,8 @@ BLOCK_TORCH = (
     "        if name == 'torch' or name.startswith('torch.'):\n"
     "            raise ImportError('torch is blocked on the device')\n"
     "sys.meta_path.insert(0, Block())\n"
-    "import runpy; sys.argv = ['edgesr_runtime.sweep'] + sys.argv[1:]\n"
-    "runpy.run_module('edgesr_runtime.sweep', run_name='__main__')\n"
+    "import runpy; sys.argv = ['edgesr_runtime', 'sweep'] + sys.argv[1:]\n"
+    "runpy.run_module('edgesr_runtime', run_name='__main__')\n"
 )
 
 

@@ -5,18 +5,25 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from edgesr_runtime import bench, stats
-from edgesr_runtime.errors import EdgesrError, MissingBackendError
-from edgesr_runtime.runners.base import Runner, TensorMeta
+from edgesr_runtime import stats
 from edgesr_runtime.colour import rgb_to_ycbcr, ycbcr_to_rgb
+from edgesr_runtime.errors import EdgesrError, MissingBackendError
+from edgesr_runtime.harness import MeasureRequest, format_summary, measure_runner
+from edgesr_runtime.harness.endtoend import EndToEnd
+from edgesr_runtime.harness.frames import input_shape_for, make_frames
+from edgesr_runtime.harness.timing import time_loop
 from edgesr_runtime.resample import resize_bicubic
-from edgesr_runtime.runners.endtoend import EndToEnd
-
-from conftest import DATASETS
+from edgesr_runtime.runners.base import Runner, TensorMeta
 
 DELAYS_MS = [5.0, 1.0, 9.0, 3.0, 7.0, 2.0, 8.0]
+
+
+def measure(runner, meter=None, clock=None, artifact=None, **fields):
+    """measure_runner with a MeasureRequest of ``fields`` (no power meter unless one is given); the JSON dict."""
+    extra = {"clock": clock} if clock is not None else {}
+    request = MeasureRequest(power="none", **fields)
+    return measure_runner(runner, request, artifact=artifact, meter=meter, **extra).to_dict()
 
 
 class FakeClock(object):
@@ -110,8 +117,8 @@ def test_fps_cpu_and_memory_helpers():
 def test_trace_is_exactly_the_timed_iterations():
     clock = FakeClock()
     runner = DelayRunner(clock).load()
-    frames = bench.make_frames((1, 1, 8, 8), 3)
-    timing = bench.time_loop(runner.infer, frames, warmup_ms=20, duration_s=0.1, min_iterations=10, clock=clock)
+    frames = make_frames((1, 1, 8, 8), 3)
+    timing = time_loop(runner.infer, frames, warmup_ms=20, duration_s=0.1, min_iterations=10, clock=clock)
     # warm-up: 5 + 1 + 9 + 3 = 18 ms < 20, + 7 = 25 ms -> 5 calls, none of them in the trace
     assert timing.warmup_iterations == 5
     assert timing.warmup_elapsed_ms == pytest.approx(25.0)
@@ -124,15 +131,15 @@ def test_trace_is_exactly_the_timed_iterations():
 def test_min_iterations_outlasts_min_duration():
     clock = FakeClock()
     runner = DelayRunner(clock).load()
-    timing = bench.time_loop(runner.infer, bench.make_frames((1, 1, 8, 8), 2), warmup_ms=0, duration_s=0.001,
+    timing = time_loop(runner.infer, make_frames((1, 1, 8, 8), 2), warmup_ms=0, duration_s=0.001,
                              min_iterations=12, clock=clock)
     assert timing.warmup_iterations == 0 and len(timing.trace_ms) == 12
 
 
 def test_frames_are_cycled():
     seen = []
-    frames = bench.make_frames((1, 1, 4, 4), 3)
-    bench.time_loop(lambda f: seen.append(f), frames, warmup_ms=0, duration_s=0, min_iterations=7)
+    frames = make_frames((1, 1, 4, 4), 3)
+    time_loop(lambda f: seen.append(f), frames, warmup_ms=0, duration_s=0, min_iterations=7)
     assert [next(i for i, f in enumerate(frames) if f is s) for s in seen] == [0, 1, 2, 0, 1, 2, 0]
     assert len({f.tobytes() for f in frames}) == 3 and all(f.dtype == np.float32 for f in frames)
 
@@ -141,8 +148,8 @@ def test_power_window_brackets_exactly_the_timed_iterations():
     clock = FakeClock()
     runner = DelayRunner(clock).load()
     meter = FakeMeter(clock)
-    result = bench.benchmark(runner, model_id="synthetic_s2", frames=4, warmup_ms=12, duration_s=0.05,
-                             min_iterations=3, meter=meter, clock=clock)
+    result = measure(runner, model_id="synthetic_s2", frames=4, warmup_ms=12, duration_s=0.05,
+                             iterations=3, meter=meter, clock=clock)
     (start, stop), = meter.windows
     timed = runner.calls[1 + result["warmup"]["iterations"]:]  # call 0 probes the output shape
     assert len(timed) == result["iterations"]
@@ -155,33 +162,27 @@ def test_power_window_brackets_exactly_the_timed_iterations():
 
 
 def test_none_meter_gives_null_never_zero():
-    from edgesr_runtime.power import open_meter
-
-    meter = open_meter("none")
-    result = bench.benchmark(DelayRunner(FakeClock()).load(), frames=2, warmup_ms=0, duration_s=0,
-                             min_iterations=3, meter=meter, scale=2)
+    result = measure(DelayRunner(FakeClock()).load(), frames=2, warmup_ms=0, duration_s=0, iterations=3, scale=2)
     assert result["power_w"] is None and result["energy_mj_per_frame"] is None
     assert result["power"]["status"] == "unavailable" and result["power"]["avg_w"] is None
-    assert "Power: unavailable (" in bench.format_summary(result)
-    no_meter = bench.benchmark(DelayRunner(FakeClock()).load(), frames=2, warmup_ms=0, duration_s=0,
-                               min_iterations=3, meter=None)
-    assert no_meter["power_w"] is None and no_meter["power"] is None
-    assert "Power: unavailable (no meter)" in bench.format_summary(no_meter)
+    assert "Power: unavailable (" in format_summary(result)
+    stored_without_meter = dict(result, power=None)  # results of older runs may carry no power object
+    assert "Power: unavailable (no meter)" in format_summary(stored_without_meter)
 
 
 def test_idle_baseline_is_shown_beside():
     clock = FakeClock()
-    result = bench.benchmark(DelayRunner(clock).load(), frames=2, warmup_ms=0, duration_s=0.01, min_iterations=2,
+    result = measure(DelayRunner(clock).load(), frames=2, warmup_ms=0, duration_s=0.01, iterations=2,
                              meter=FakeMeter(clock), idle_s=0.001, clock=clock)
     assert result["idle_power_w"] == 2.0 and result["idle_power"]["detail"]["role"] == "idle"
     assert result["power_w"] == 2.0  # never subtracted
-    assert "idle 2.000 W" in bench.format_summary(result)
+    assert "idle 2.000 W" in format_summary(result)
 
 
 def test_real_clock_honours_warmup_and_duration():
     runner = DelayRunner(delays_ms=[2.0]).load()
     t0 = time.perf_counter()
-    result = bench.benchmark(runner, frames=2, warmup_ms=10, duration_s=0.05, min_iterations=3)
+    result = measure(runner, frames=2, warmup_ms=10, duration_s=0.05, iterations=3)
     assert time.perf_counter() - t0 >= 0.06
     assert result["duration_s"] >= 0.05 and result["iterations"] >= 3
     assert result["warmup"]["elapsed_ms"] >= 10 and result["warmup"]["iterations"] >= 1
@@ -197,20 +198,38 @@ def test_real_clock_honours_warmup_and_duration():
 
 def test_input_shape_for_full_hd_output():
     dynamic = TensorMeta("x", (1, 1, None, None), "float32", "NCHW")
-    assert bench.input_shape_for(dynamic, model_id="eSR-TM_s2_K7_C16") == (1, 1, 540, 960)
-    assert bench.input_shape_for(dynamic, model_id="ESPCN_s3_D64_S32") == (1, 1, 360, 640)
-    assert bench.input_shape_for(dynamic, scale=4) == (1, 1, 270, 480)
-    assert bench.input_shape_for(dynamic, input_size=(60, 80)) == (1, 1, 60, 80)
+    assert input_shape_for(dynamic, scale=2) == (1, 1, 540, 960)
+    assert input_shape_for(dynamic, scale=3) == (1, 1, 360, 640)
+    assert input_shape_for(dynamic, input_size=(60, 80)) == (1, 1, 60, 80)
     nhwc = TensorMeta("x", (1, 540, 960, 1), "float32", "NHWC")
-    assert bench.input_shape_for(nhwc, model_id="whatever") == (1, 1, 540, 960)
+    assert input_shape_for(nhwc) == (1, 1, 540, 960)
     with pytest.raises(EdgesrError, match="--scale"):
-        bench.input_shape_for(dynamic, model_id="model")
+        input_shape_for(dynamic)
+
+
+def test_request_validation_and_probe():
+    request = MeasureRequest(warmup_ms=500, duration_s=0.2, iterations=50, idle_s=3)
+    assert request.validate() is request
+    probe = request.probe()
+    assert (probe.warmup_ms, probe.duration_s, probe.iterations, probe.idle_s) == (100.0, 0.2, 3, 0.0)
+    for bad in (dict(frames=0), dict(iterations=0), dict(duration_s=-1), dict(warmup_ms=-1), dict(threads=0)):
+        with pytest.raises(EdgesrError):
+            MeasureRequest(**bad).validate()
+
+
+def test_environment_is_captured_once_per_process():
+    from edgesr_runtime import environment
+
+    first = environment.process_environment()
+    first["cpu"] = "changed by a caller"
+    assert environment.process_environment()["cpu"] != "changed by a caller"
+    assert environment._captured_once.cache_info().misses == 1
 
 
 def test_result_schema_and_summary():
     clock = FakeClock()
-    result = bench.benchmark(DelayRunner(clock).load(), model_id="eSR-X_s2", artifact="model.onnx", frames=3,
-                             warmup_ms=0, duration_s=0.02, min_iterations=2, clock=clock)
+    result = measure(DelayRunner(clock).load(), model_id="eSR-X_s2", artifact="model.onnx", frames=3,
+                             warmup_ms=0, duration_s=0.02, iterations=2, clock=clock)
     for key in ("schema", "model", "runtime", "precision", "artifact", "input_shape", "latency_ms", "iterations",
                 "warmup", "duration_s", "fps", "cpu_usage_pct", "peak_rss_mb", "power_w", "energy_mj_per_frame",
                 "power", "trace_ms", "environment"):
@@ -219,7 +238,7 @@ def test_result_schema_and_summary():
     assert result["output_shape"] == [1, 1, 16, 16] and result["mode"] == "model"
     assert len(result["trace_ms"]) == result["iterations"]
     json.dumps(result)
-    text = bench.format_summary(result)
+    text = format_summary(result)
     assert text.startswith("=== Performance summary ===")
     for piece in ("Throughput:", "Latency: min = ", "mean = ", "median = ", "percentile(90%) = ",
                   "percentile(99%) = ", "CPU usage:"):
@@ -231,26 +250,16 @@ def test_result_schema_and_summary():
 
 
 @pytest.fixture(scope="module")
-def butterfly_rgb():
-    return np.asarray(Image.open(DATASETS / "Set5" / "butterfly.png").convert("RGB"))
+def smooth_rgb():
+    """A smooth 48×64 RGB test image (gradients and a ripple), uint8."""
+    y, x = np.mgrid[0:48, 0:64].astype(np.float32)
+    channels = [x / 63, y / 47, 0.5 + 0.4 * np.sin(x / 5) * np.cos(y / 7)]
+    return (np.stack(channels, axis=2) * 255 + 0.5).astype(np.uint8)
 
 
-def test_ycbcr_roundtrip_and_pil(butterfly_rgb):
-    rgb = butterfly_rgb.astype(np.float32) / 255
-    ycc = rgb_to_ycbcr(rgb)
-    assert np.abs(ycbcr_to_rgb(ycc) - rgb).max() < 1e-5
-    pil = np.asarray(Image.fromarray(butterfly_rgb).convert("YCbCr"), dtype=np.float32) / 255
-    assert np.abs(ycc - pil).max() <= 1.5 / 255  # PIL rounds to 8 bits with integer arithmetic
-
-
-@pytest.mark.parametrize("size", [(2, 2), (3, 3), (1.5, 1.25)])
-def test_bicubic_matches_pil_inside_the_border(butterfly_rgb, size):
-    plane = rgb_to_ycbcr(butterfly_rgb.astype(np.float32) / 255)[:, :, 1]
-    out_h, out_w = int(plane.shape[0] * size[0]), int(plane.shape[1] * size[1])
-    ours = resize_bicubic(plane, out_h, out_w, a=-0.5)  # PIL's kernel; the default -0.75 is OpenCV's
-    pil = np.asarray(Image.fromarray(plane, "F").resize((out_w, out_h), Image.BICUBIC))
-    assert ours.shape == (out_h, out_w) and ours.dtype == np.float32
-    assert np.abs(ours - pil)[6:-6, 6:-6].max() < 1e-5  # PIL renormalises at borders, we replicate
+def test_ycbcr_roundtrip(smooth_rgb):
+    rgb = smooth_rgb.astype(np.float32) / 255
+    assert np.abs(ycbcr_to_rgb(rgb_to_ycbcr(rgb)) - rgb).max() < 1e-5
 
 
 def test_bicubic_keeps_constants_and_channels():
@@ -277,16 +286,16 @@ class NearestX2(Runner):
         return TensorMeta("y", (1, 1, None, None), "float32", None)
 
 
-def test_end_to_end_pipeline(butterfly_rgb):
+def test_end_to_end_pipeline(smooth_rgb):
     with NearestX2(name="nearest") as runner:
         pipeline = EndToEnd(runner, chroma="numpy")
-        out = pipeline(butterfly_rgb[:40, :60])
+        out = pipeline(smooth_rgb[:40, :60])
         assert out.shape == (80, 120, 3) and out.dtype == np.uint8
         gray = pipeline(np.full((6, 8, 3), 128, np.uint8))
         assert np.abs(gray.astype(int) - 128).max() <= 1
         assert pipeline.describe()["chroma_resize"].startswith("numpy")
-        # the model on Y, bicubic chroma: the result is close to a plain upscale of the photo
-        ref = np.asarray(Image.fromarray(butterfly_rgb[:40, :60]).resize((120, 80), Image.NEAREST), dtype=int)
+        # the model on Y, bicubic chroma: the result is close to a plain upscale of the image
+        ref = smooth_rgb[:40, :60].repeat(2, axis=0).repeat(2, axis=1).astype(int)
         assert np.abs(out.astype(int) - ref)[4:-4, 4:-4].mean() < 8
 
 
@@ -302,8 +311,8 @@ def test_end_to_end_cv2_choice():
 
 def test_benchmark_end_to_end_mode():
     with NearestX2(name="nearest_s2") as runner:
-        result = bench.benchmark(runner, frames=2, warmup_ms=0, duration_s=0.02, min_iterations=2,
+        result = measure(runner, frames=2, warmup_ms=0, duration_s=0.02, iterations=2,
                                  end_to_end=True, chroma="numpy", input_size=(30, 40))
     assert result["mode"] == "end-to-end" and result["input_shape"] == [1, 1, 30, 40]
     assert result["pipeline"]["chroma_resize"].startswith("numpy")
-    assert "end-to-end input 1x1x30x40" in bench.format_summary(result)
+    assert "end-to-end input 1x1x30x40" in format_summary(result)

@@ -1,48 +1,41 @@
-"""Choosing the runtime of a bundle: which artifacts may be timed, and ``--runtime auto``.
+"""Choosing the runtime of a bundle: which artifacts may be timed, and ``runtime auto``.
 
 An artifact is a candidate only when it passed parity against PyTorch, its file is present and its
 runtime is installed. ``choose`` times every candidate briefly and keeps the fastest by median
-latency. Used by the device harness, the host ``edgesr bench`` and the sweep alike.
+latency. ``measure_bundle`` is its one caller (device bench, device sweep, host bench and sweep).
 """
 
 import os
 
-from . import bundle as bundle_io
-from .errors import EdgesrError
-from .runners import RUNTIMES
-
-PROBE_WARMUP_MS = 100.0
-PROBE_DURATION_S = 0.5
-PROBE_ITERATIONS = 3
+from .. import bundle as bundle_io
+from .. import stats
+from ..errors import EdgesrError
+from ..runners import RUNTIMES
 
 
-def probe_settings(warmup_ms, duration_s):
-    """(warm-up ms, duration s, min iterations) of one brief run: never longer than the full benchmark."""
-    return min(PROBE_WARMUP_MS, warmup_ms), min(PROBE_DURATION_S, duration_s), PROBE_ITERATIONS
-
-
-def choose(candidates, excluded, time_briefly, settings):
-    """The ``auto`` record. ``time_briefly(runtime)`` returns an edgesr-bench/1 result of a brief run.
+def choose(candidates, excluded, time_briefly, probe):
+    """The ``auto`` record. ``time_briefly(runtime)`` returns the per-iteration trace (ms) of a brief run
+    with the settings of the MeasureRequest ``probe``.
 
     A candidate that errors while loading or running joins ``excluded``; EdgesrError when none is left.
     """
     measured, excluded = {}, dict(excluded)
     for runtime, artifact in candidates.items():
         try:
-            result = time_briefly(runtime)
+            trace = time_briefly(runtime)
         except EdgesrError as err:
             excluded[runtime] = "brief run failed: %s" % err
             continue
-        measured[runtime] = {"median_ms": result["latency_ms"]["median"], "iterations": result["iterations"],
+        measured[runtime] = {"median_ms": stats.summarize(trace)["median"], "iterations": len(trace),
                              "artifact": artifact["file"], "precision": artifact.get("precision")}
     if not measured:
         raise EdgesrError("no runtime could run this bundle: %s" % "; ".join(
             "%s: %s" % item for item in sorted(excluded.items())),
             "install onnxruntime or ai-edge-litert, or re-export with `edgesr export --force`")
     chosen = min(measured, key=lambda runtime: measured[runtime]["median_ms"])
-    warmup_ms, duration_s, iterations = settings
     return {"chosen": chosen, "by": "median latency of a brief run", "candidates": measured, "excluded": excluded,
-            "probe": {"warmup_ms": warmup_ms, "duration_s": duration_s, "min_iterations": iterations}}
+            "probe": {"warmup_ms": probe.warmup_ms, "duration_s": probe.duration_s,
+                      "min_iterations": probe.iterations}}
 
 
 def rejection(bundle_dir, artifact):
@@ -84,14 +77,6 @@ def runtime_artifacts(manifest, bundle_dir, installed):
         else:
             candidates[runtime] = sorted(passed, key=lambda a: a.get("precision") != "fp32")[0]
     return candidates, excluded
-
-
-def artifact_for(runtime, candidates, excluded, bundle_dir):
-    """The artifact to time for an explicitly requested runtime; EdgesrError saying why there is none."""
-    if runtime in candidates:
-        return candidates[runtime]
-    raise EdgesrError("cannot benchmark %s from %s: %s" % (runtime, bundle_dir, excluded.get(runtime, "?")),
-                      "use --runtime auto, another --target, or re-export with `edgesr export --force`")
 
 
 def format_choice(record):
