@@ -18,6 +18,8 @@ from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.progress import Progress
 from edgesr_runtime.sweep import latency_done, record_failure, select_shard
 
+from edgesr.exporting import export_zoo_models
+
 DEVICE_TARGETS = ("jetson", "rpi")
 
 
@@ -106,10 +108,8 @@ def _latency_phase(plan, models, store, log):
 
 def _export_for_device(plan, models, store, log):
     """Export (or reuse) the device bundles; their latency is measured on the device."""
-    from edgesr.bench.bundles import import_exporter
-
-    report = import_exporter().export_models(models, plan.target, plan.bundles_dir, {"resolution": plan.resolution},
-                                             weights_dir=plan.weights_dir, store=store)
+    report = export_zoo_models(models, plan.target, plan.bundles_dir, {"resolution": plan.resolution},
+                               weights_dir=plan.weights_dir, store=store)
     failed = [b for b in report.bundles if b.status == "failed"]
     log("bundles for %s in %s: %d ready, %d failed. On the device run:\n"
         "  python -m edgesr_runtime.sweep %s --store device.db\n"

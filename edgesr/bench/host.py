@@ -6,10 +6,11 @@ from typing import Optional
 
 from edgesr_runtime import bench
 from edgesr_runtime.errors import EdgesrError
+from edgesr_export import resolution as resolutions
 
 from edgesr_runtime import autoselect as auto
 from edgesr_runtime.autoselect import artifact_for, runtime_artifacts
-from edgesr.bench.bundles import ensure_bundle, import_exporter
+from edgesr.bench.bundles import ensure_bundle
 from edgesr.bench.runners import TORCH, artifact_label, installed_runtimes, open_host_runner, require_installed
 
 AUTO = "auto"
@@ -39,7 +40,6 @@ def lr_size(model_id, resolution):
     from edgesr.models import get_config
 
     config = get_config(model_id)  # did-you-mean error for an unknown id
-    resolutions = import_exporter("resolution")
     try:
         size = resolutions.parse_resolution(resolution)
     except ValueError as err:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from edgesr.eval.datasets import Dataset
 from edgesr.eval.protocol import LUMA_PAPER
-from edgesr.eval.runtimes import PRECISION
+from edgesr.eval.predictors import PRECISION
 
 QUALITY, FAILURE = "quality", "failure"
 
@@ -91,7 +91,7 @@ def _exit_with_parent(parent_pid, interval=1.0):
 
 @functools.lru_cache(maxsize=1)
 def _predictor(runtime, model_id, weights_dir, onnx_dir):
-    from edgesr.eval.runtimes import open_predictor
+    from edgesr.eval.predictors import open_predictor
 
     return open_predictor(runtime, model_id, weights_dir, onnx_dir)
 
