@@ -67,7 +67,7 @@ def bicubic_s3_lines():
     from edgesr.eval.evaluate import evaluate
     from edgesr.eval.imresize import imresize
     from edgesr.eval.prepare import prepared
-    from edgesr.eval.runtimes import open_predictor
+    from edgesr.eval.predictors import open_predictor
     from edgesr.models import get_config
 
     def standard_bicubic(lr):

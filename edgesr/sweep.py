@@ -22,6 +22,8 @@ from edgesr_runtime.store import ResultStore
 from edgesr.bench import BenchRequest, measure
 from edgesr.bench.host import lr_size
 
+from edgesr.exporting import export_zoo_models
+
 DEVICE_TARGETS = ("jetson", "rpi")
 
 
@@ -99,10 +101,8 @@ def _latency_phase(plan, models, store, log):
 
 def _export_for_device(plan, models, store, log):
     """Export (or reuse) the device bundles; their latency is measured on the device."""
-    from edgesr.bench.bundles import import_exporter
-
-    report = import_exporter().export_models(models, plan.target, plan.bundles_dir, {"resolution": plan.resolution},
-                                             weights_dir=plan.weights_dir, store=store)
+    report = export_zoo_models(models, plan.target, plan.bundles_dir, {"resolution": plan.resolution},
+                               weights_dir=plan.weights_dir, store=store)
     failed = [b for b in report.bundles if b.status == "failed"]
     log("bundles for %s in %s: %d ready, %d failed. On the device run:\n"
         "  python -m edgesr_runtime sweep %s --store device.db\n"

@@ -18,12 +18,12 @@ def gpu():
 
 @pytest.mark.parametrize("model_id", ["eSR-TM_s2_K7_C16", "FSRCNN_s2_D56_S12_M4"])
 def test_fp16_engine_builds_and_passes_parity(model_id, gpu, tmp_path, shared_weights):
-    from edgesr_export.exporter import export_bundle
+    from edgesr.exporting import export_zoo_model
     from edgesr_runtime import bundle as bundle_io
     from edgesr_runtime.build_engine import build_bundle_engine
     from edgesr_runtime.check import PASS
 
-    report = export_bundle(model_id, "jetson", tmp_path, {"resolution": "96x72"}, weights_dir=shared_weights)
+    report = export_zoo_model(model_id, "jetson", tmp_path, {"resolution": "96x72"}, weights_dir=shared_weights)
     entry, result = build_bundle_engine(report.path, workspace_mb=256)
     assert result["status"] == PASS, result
     assert entry["engine"]["gpu"] == gpu["gpu"]

@@ -229,9 +229,9 @@ def test_sidecar_with_another_schema_is_refused(engine):
 
 @pytest.fixture()
 def jetson_bundle(tmp_path, shared_weights):
-    from edgesr_export.exporter import export_bundle
+    from edgesr.exporting import export_zoo_model
 
-    report = export_bundle("Bicubic_s2", "jetson", tmp_path, {"resolution": "96x72"}, weights_dir=shared_weights)
+    report = export_zoo_model("Bicubic_s2", "jetson", tmp_path, {"resolution": "96x72"}, weights_dir=shared_weights)
     return report.path
 
 

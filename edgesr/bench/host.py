@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 from edgesr_runtime.errors import EdgesrError
+from edgesr_export import resolution as resolutions
 from edgesr_runtime.harness import AUTO, MeasureRequest, measure_bundle, measure_runner
 
-from edgesr.bench.bundles import ensure_bundle, import_exporter
+from edgesr.bench.bundles import ensure_bundle
 from edgesr.bench.runners import TORCH, TORCH_ARTIFACT, open_torch_runner, require_installed
 
 
@@ -33,7 +34,6 @@ def lr_size(model_id, resolution):
     from edgesr.models import get_config
 
     config = get_config(model_id)  # did-you-mean error for an unknown id
-    resolutions = import_exporter("resolution")
     try:
         size = resolutions.parse_resolution(resolution)
     except ValueError as err:

@@ -85,7 +85,7 @@ def _datasets(spec):
 
 def _evaluate(args):
     from edgesr.eval import jobs
-    from edgesr.eval.runtimes import check_runtime
+    from edgesr.eval.predictors import check_runtime
     from edgesr.models import resolve_models
 
     if not args.models:
@@ -120,7 +120,7 @@ def _evaluate(args):
 
 def _json_record(task, payload):
     from edgesr.eval.compare import delta_record
-    from edgesr.eval.runtimes import PRECISION
+    from edgesr.eval.predictors import PRECISION
 
     return delta_record(task.model, task.dataset_key, task.runtime, PRECISION, payload)
 

@@ -1,19 +1,18 @@
 """``edgesr export --target T --model ID | --models GLOB``: bundles proven against PyTorch (edgesr-export)."""
 
+import argparse
 import os
 import sys
 
-from edgesr_runtime.errors import MissingBackendError
+from edgesr_export.readme import device_commands
+from edgesr_export.targets import TARGETS
+from edgesr_runtime.bundle import load_manifest
+from edgesr_runtime.store import ResultStore
 
 OPTION_FLAGS = ("resolution", "dynamic", "opset", "precision", "layout", "golden", "calibration", "validation")
-EXPORT_HINT = "pip install './export[tflite]' from the edgesr checkout (the edgesr-export distribution)"
 
 
 def _targets_epilog():
-    try:
-        from edgesr_export.targets import TARGETS
-    except ImportError:
-        return "targets: install edgesr-export to list them (%s)" % EXPORT_HINT
     lines = ["targets:"]
     for t in TARGETS.values():
         lines.append("  %-7s %s" % (t.name, t.description))
@@ -26,8 +25,6 @@ def _targets_epilog():
 
 
 def add_parser(subparsers):
-    import argparse
-
     p = subparsers.add_parser(
         "export", help="export ONNX / TensorRT / TFLite bundles, each checked against PyTorch",
         description="Write one bundle folder per (model, target): artifacts, manifest.json, golden data and a "
@@ -51,18 +48,8 @@ def add_parser(subparsers):
     p.add_argument("--store", help="SQLite results store: export and failure rows")
     p.add_argument("--force", action="store_true", help="re-export bundles that are already complete and valid")
     p.add_argument("--weights-dir", help="folder with the .model weight files")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress lines")
     p.set_defaults(func=run)
-
-
-def _import_batch():
-    try:
-        from edgesr_export import batch
-    except ImportError as err:
-        if (err.name or "").startswith("edgesr_export"):
-            raise MissingBackendError("edgesr-export", EXPORT_HINT) from None
-        raise
-    return batch
 
 
 def _artifact_line(artifact):
@@ -100,9 +87,6 @@ def _print_report(report, verbose):
 
 
 def _print_next_steps(report):
-    from edgesr_export.readme import device_commands
-    from edgesr_runtime.bundle import load_manifest
-
     done = [b for b in report.bundles if b.status != "failed"]
     if not done:
         return
@@ -114,19 +98,16 @@ def _print_next_steps(report):
 
 
 def run(args):
+    # torch loads here, not when the CLI starts
+    from edgesr.exporting import export_zoo_models
     from edgesr.models import resolve_models
 
-    batch = _import_batch()
     model_ids = resolve_models(args.model or args.models)
     options = {name: getattr(args, name) for name in OPTION_FLAGS if getattr(args, name) is not None}
-    store = None
-    if args.store:
-        from edgesr_runtime.store import ResultStore
-
-        store = ResultStore(args.store)
+    store = ResultStore(args.store) if args.store else None
     try:
-        report = batch.export_models(model_ids, args.target, args.out, options, weights_dir=args.weights_dir,
-                                     force=args.force, store=store, progress=args.progress)
+        report = export_zoo_models(model_ids, args.target, args.out, options, weights_dir=args.weights_dir,
+                                   force=args.force, store=store, progress=args.progress)
     finally:
         if store is not None:
             store.close()

@@ -21,7 +21,7 @@ from edgesr.eval.datasets import Dataset
 from edgesr.eval.evaluate import evaluate
 from edgesr.eval.prepare import prepared
 from edgesr.eval.protocol import LUMA_PAPER
-from edgesr.eval.runtimes import PRECISION
+from edgesr.eval.predictors import PRECISION
 from edgesr.models import get_config
 from edgesr_runtime.errors import EdgesrError
 
@@ -95,7 +95,7 @@ def _exit_with_parent(parent_pid, interval=1.0):
 
 @functools.lru_cache(maxsize=1)
 def _predictor(runtime, model_id, weights_dir, onnx_dir):
-    from edgesr.eval.runtimes import open_predictor
+    from edgesr.eval.predictors import open_predictor
 
     return open_predictor(runtime, model_id, weights_dir, onnx_dir)
 

@@ -1,4 +1,4 @@
-"""Export many models for one target: checks up front, progress, resume, failures kept and reported."""
+"""Export many described models for one target: checks up front, progress, resume, failures kept and reported."""
 
 import importlib
 import time
@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 from typing import List
 
 from edgesr_runtime.errors import EdgesrError, MissingBackendError
+from edgesr_runtime.progress import Progress
 
 from edgesr_export.capture import quiet
-from edgesr_export.exporter import BundleReport, bundle_name, export_bundle
+from edgesr_export.exporter import BundleReport, bundle_name, complete_bundle, export_bundle
 from edgesr_export.resolution import input_size
 from edgesr_export.targets import get_target, resolve_options, select_artifacts
 from edgesr_export.tflite_export import INSTALL_HINT as TFLITE_HINT
 
-HOST_MODULES = {"onnx": "pip install onnx==1.23.2", "onnxruntime": "pip install onnxruntime==1.31.1",
-                "litert_torch": TFLITE_HINT, "ai_edge_quantizer": TFLITE_HINT}
+# The optional converters a target's artifacts need (onnx and onnxruntime are dependencies of edgesr-export).
+HOST_MODULES = {"litert_torch": TFLITE_HINT, "ai_edge_quantizer": TFLITE_HINT}
 
 
 @dataclass
@@ -36,15 +37,13 @@ class BatchReport:
         return not self.having("failed") and not self.invalid
 
 
-def preflight(model_ids, target, options):
+def preflight(descriptions, target, options):
     """Raise before any work: bad target/options, a resolution some scale cannot divide, a missing converter."""
-    from edgesr.models import get_config
-
     target = get_target(target)
     resolved = resolve_options(target, options)
-    for scale in sorted({get_config(m).scale for m in model_ids}):
+    for scale in sorted({d.scale for d in descriptions}):
         input_size(resolved["resolution"], scale)
-    needed = ["onnx", "onnxruntime"]
+    needed = []
     for spec in select_artifacts(target, resolved["precision"]):
         needed += [m for m in spec.host_modules if m not in needed]
     for module in needed:
@@ -73,42 +72,46 @@ def _store_rows(store, report):
                   dict(payload, stage="export"), dataset=report.target, status="failed" if bad else "ok")
 
 
-def export_models(model_ids, target, out_dir, options=None, weights_dir=None, force=False, store=None,
-                  progress=True, log=print):
-    """Export every id; returns a BatchReport. Bundles already complete and valid are skipped (resume)."""
-    started = time.time()
-    target, _ = preflight(model_ids, target, options)
-    report = BatchReport(target.name, str(out_dir))
-    bar = None
-    if progress and len(model_ids) > 1:
-        from tqdm import tqdm
+def export_models(descriptions, build, target, out_dir, options=None, force=False, store=None, progress=True,
+                  log=print):
+    """Export every described model; returns a BatchReport.
 
-        bar = tqdm(total=len(model_ids), unit="model", desc="export %s" % target.name, dynamic_ncols=True)
-        log = bar.write
-    try:
-        for model_id in model_ids:
-            if bar is not None:
-                bar.set_postfix_str(model_id, refresh=False)
-            report.bundles.append(_one(model_id, target.name, out_dir, options, weights_dir, force, log))
-            if store is not None:
-                _store_rows(store, report.bundles[-1])
-            if bar is not None:
-                bar.update()
-    finally:
-        if bar is not None:
-            bar.close()
+    ``build(description)`` returns the PyTorch module; it is called once per bundle that is actually
+    exported, one module at a time, so a long run never holds more than one. Bundles already complete
+    and valid are skipped (resume); one failing model is recorded and the run goes on.
+    """
+    started = time.time()
+    target, _ = preflight(descriptions, target, options)
+    report = BatchReport(target.name, str(out_dir))
+    bar = Progress(len(descriptions), "export %s" % target.name, enabled=progress and len(descriptions) > 1)
+    for description in descriptions:
+        bundle = _one(description, build, target.name, out_dir, options, force, log)
+        report.bundles.append(bundle)
+        if store is not None:
+            _store_rows(store, bundle)
+        bar.step(description.model_id, _outcome(bundle), always=bundle.status == "failed")
     report.seconds = round(time.time() - started, 1)
     return report
 
 
-def _one(model_id, target, out_dir, options, weights_dir, force, log):
-    path = "%s/%s" % (out_dir, bundle_name(model_id, target))
+def _outcome(bundle):
+    if bundle.status == "exported" and not bundle.valid:
+        return "exported, INVALID"
+    return bundle.status
+
+
+def _one(description, build, target, out_dir, options, force, log):
+    """The BundleReport of one model: skipped, exported, or failed with the reason."""
+    model_id = description.model_id
     try:
-        return export_bundle(model_id, target, out_dir, options, weights_dir=weights_dir, force=force,
+        done = None if force else complete_bundle(description, target, out_dir, options)
+        if done is not None:
+            return done
+        return export_bundle(build(description), description, target, out_dir, options, force=True,  # checked above
                              log=lambda message: log("%s: %s" % (model_id, message.strip())))
     except EdgesrError as err:
         error = str(err)
     except Exception as err:  # noqa: BLE001 - one broken model must not end a 1185-model run
         error = "%s: %s" % (type(err).__name__, str(err).strip().splitlines()[0][:300] if str(err).strip() else "")
     log("%s: FAILED: %s" % (model_id, error))
-    return BundleReport(model_id, target, path, "failed", error=error)
+    return BundleReport(model_id, target, "%s/%s" % (out_dir, bundle_name(model_id, target)), "failed", error=error)

@@ -1,7 +1,8 @@
-"""Export one (model, target) bundle: golden data, artifacts, parity gate, manifest, README.
+"""Export one (module, target) bundle: golden data, artifacts, parity gate, manifest, README.
 
-The bundle is written into a hidden ``.<name>.partial`` folder and renamed into place when done,
-so an interrupted run never leaves a bundle that looks complete.
+The caller builds the PyTorch module and describes it (``ModelDescription``); this module never
+looks models up. The bundle is written into a hidden ``.<name>.partial`` folder and renamed into
+place when done, so an interrupted run never leaves a bundle that looks complete.
 """
 
 import os
@@ -13,10 +14,12 @@ from typing import List, Optional
 
 from edgesr_runtime import bundle as bundle_io
 from edgesr_runtime import check as check_mod
+from edgesr_runtime import files
 from edgesr_runtime.errors import EdgesrError
 
 from edgesr_export import fp16_scan, golden, int8_quality, onnx_export, tflite_export
 from edgesr_export.capture import quiet
+from edgesr_export.description import ModelDescription
 from edgesr_export.images import calibration_inputs
 from edgesr_export.manifest import new_manifest, options_record
 from edgesr_export.readme import render
@@ -28,7 +31,7 @@ from edgesr_export.targets import get_target, resolve_options, select_artifacts
 class Job:
     """Everything the artifact producers share for one bundle."""
 
-    config: object
+    description: ModelDescription
     target: object
     options: dict
     module: object
@@ -63,12 +66,12 @@ class BundleReport:
 
 def _onnx(job, spec):
     facts = onnx_export.export_onnx(
-        job.module, job.path(spec.file), job.lr_height, job.lr_width, job.config.scale,
-        onnx_export.metadata_props(job.config, job.manifest["edgesr_version"]),
+        job.module, job.path(spec.file), job.lr_height, job.lr_width, job.description.scale,
+        onnx_export.metadata_props(job.description),
         dynamic=job.options.get("dynamic", False), opset=job.options["opset"])
     if "fp16_range" in job.target.checks:
         inputs = [s.input for s in job.samples] + calibration_inputs(
-            job.config.scale, job.lr_height, job.lr_width, job.options["calibration"])
+            job.description.scale, job.lr_height, job.lr_width, job.options["calibration"])
         report = fp16_scan.scan(job.path(spec.file), inputs)
         job.manifest["fp16_check"] = report
         if not report["passed"]:
@@ -78,8 +81,8 @@ def _onnx(job, spec):
 
 
 def _tflite_fp32(job, spec):
-    return tflite_export.convert_fp32(job.module, job.path(spec.file), job.lr_height, job.lr_width, job.config.scale,
-                                      layout=job.options["layout"])
+    return tflite_export.convert_fp32(job.module, job.path(spec.file), job.lr_height, job.lr_width,
+                                      job.description.scale, layout=job.options["layout"])
 
 
 def _tflite_fp16(job, spec):
@@ -90,7 +93,7 @@ def _tflite_fp16(job, spec):
 
 def _tflite_int8(job, spec):
     source = job.entries["tflite-fp32"]
-    calibration = calibration_inputs(job.config.scale, job.lr_height, job.lr_width, job.options["calibration"])
+    calibration = calibration_inputs(job.description.scale, job.lr_height, job.lr_width, job.options["calibration"])
     facts = tflite_export.quantize_int8(job.path(source["file"]), job.path(spec.file), calibration,
                                         layout=source["layout"])
     return dict(_shape_facts(source), **facts)
@@ -147,7 +150,7 @@ def _make_artifact(job, spec, log):
 def _int8_quality(job, entry, log):
     try:
         with quiet():
-            drop = int8_quality.psnr_drop(job.module, job.path(entry["file"]), entry["layout"], job.config.scale,
+            drop = int8_quality.psnr_drop(job.module, job.path(entry["file"]), entry["layout"], job.description.scale,
                                           job.lr_height, job.lr_width, job.options["validation"])
     except EdgesrError as err:
         log("  %s: cannot measure the INT8 PSNR drop: %s" % (entry["name"], err))
@@ -168,7 +171,8 @@ def bundle_name(model_id, target_name):
 
 
 def is_done(folder, options, version):
-    """True when ``folder`` holds a complete, valid bundle made with these options (resume skips it)."""
+    """True when ``folder`` holds a complete, valid bundle made with these resolved options and producer
+    ``version`` (resume skips it)."""
     try:
         manifest = bundle_io.load_manifest(folder)
         if manifest.get("status") != "complete" or manifest.get("valid") is not True:
@@ -181,13 +185,23 @@ def is_done(folder, options, version):
     return True
 
 
+def complete_bundle(description, target, out_dir, options=None):
+    """The "skipped" BundleReport of ``out_dir/<model_id>-<target>`` when that bundle is complete, valid and
+    made with these options by this ``producer_version``, else None. Needs no module and no converter."""
+    target = get_target(target)
+    folder = Path(out_dir) / bundle_name(description.model_id, target.name)
+    if is_done(folder, resolve_options(target, options), description.producer_version):
+        return BundleReport(description.model_id, target.name, str(folder), "skipped", valid=True)
+    return None
+
+
 def _finish(job, name):
     manifest = job.manifest
     manifest["artifacts"] = list(job.entries.values())
     checked = [a for a in manifest["artifacts"] if a.get("status") != "pending"]
     manifest["valid"] = bool(checked) and all(a.get("valid") for a in checked)
     manifest["status"] = "complete"
-    (job.folder / bundle_io.README).write_text(render(manifest, name))
+    files.write_text(job.folder / bundle_io.README, render(manifest, name))
     shipped = [a["file"] for a in manifest["artifacts"] if a.get("status") == "ok"]
     bundle_io.refresh_files(job.folder, manifest, shipped + [bundle_io.GOLDEN, bundle_io.README])
     bundle_io.save_manifest(job.folder, manifest)
@@ -202,35 +216,35 @@ def _write_golden(job, samples):
                               "shapes": [list(x.shape) for x in inputs_u8], "reference": "PyTorch FP32 (CPU)"}
 
 
-def export_bundle(model_id, target, out_dir, options=None, weights_dir=None, force=False, log=None):
-    """Export ``model_id`` for ``target`` into ``out_dir/<model_id>-<target>``; returns a BundleReport.
+def export_bundle(module, description, target, out_dir, options=None, force=False, log=None):
+    """Export ``module`` for ``target`` into ``out_dir/<model_id>-<target>``; returns a BundleReport.
 
-    ``options`` holds only what the user set (see targets.OPTIONS). Bad input (unknown target,
-    option, model or a resolution the scale does not divide) raises EdgesrError before any work.
+    ``module`` is any PyTorch module in eval mode mapping a 1x1xHxW float32 input in [0, 1] to
+    1x1x(sH)x(sW), s = ``description.scale``. ``options`` holds only what the user set (see
+    targets.OPTIONS). Bad input (unknown target or option, a resolution the scale does not divide)
+    raises EdgesrError before any work. A complete bundle with the same options and producer
+    version is kept and reported "skipped" unless ``force``.
     """
-    from edgesr import __version__
-    from edgesr.models import count_parameters, create_model, get_config
-
     log = log or (lambda message: None)
     started = time.time()
     target = get_target(target)
-    options = resolve_options(target, options)
-    config = get_config(model_id)
-    lr_height, lr_width = input_size(options["resolution"], config.scale)
-    name = bundle_name(model_id, target.name)
+    resolved = resolve_options(target, options)
+    lr_height, lr_width = input_size(resolved["resolution"], description.scale)
+    done = None if force else complete_bundle(description, target.name, out_dir, options)
+    if done is not None:
+        return done
+    name = bundle_name(description.model_id, target.name)
     final = Path(out_dir) / name
-    if not force and is_done(final, options, __version__):
-        return BundleReport(model_id, target.name, str(final), "skipped", valid=True)
     work = Path(out_dir) / (".%s.partial" % name)
     shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    files.ensure_folder(work)
     try:
-        module = create_model(model_id, weights_dir=weights_dir)
-        manifest = new_manifest(config, target, options, count_parameters(module), lr_height, lr_width, __version__)
-        job = Job(config, target, options, module, work, lr_height, lr_width, [], manifest)
-        _write_golden(job, golden.golden_inputs(config.scale, lr_height, lr_width, options["golden"],
-                                                dynamic=options.get("dynamic", False)))
-        for spec in select_artifacts(target, options["precision"]):
+        parameters = sum(p.numel() for p in module.parameters())
+        manifest = new_manifest(description, target, resolved, parameters, lr_height, lr_width)
+        job = Job(description, target, resolved, module, work, lr_height, lr_width, [], manifest)
+        _write_golden(job, golden.golden_inputs(description.scale, lr_height, lr_width, resolved["golden"],
+                                                dynamic=resolved.get("dynamic", False)))
+        for spec in select_artifacts(target, resolved["precision"]):
             job.entries[spec.name] = _make_artifact(job, spec, log)
         _finish(job, name)
     except BaseException:
@@ -238,6 +252,6 @@ def export_bundle(model_id, target, out_dir, options=None, weights_dir=None, for
         raise
     shutil.rmtree(final, ignore_errors=True)
     os.replace(work, final)
-    return BundleReport(model_id, target.name, str(final), "exported", valid=manifest["valid"],
+    return BundleReport(description.model_id, target.name, str(final), "exported", valid=manifest["valid"],
                         artifacts=manifest["artifacts"], warnings=manifest["warnings"],
                         seconds=round(time.time() - started, 2))

@@ -6,15 +6,16 @@ weight or activation whose magnitude exceeds the FP16 maximum (65504) and any Na
 """
 
 import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import numpy_helper
 
 FP16_MAX = 65504.0
-_FLOAT = 1  # onnx.TensorProto.FLOAT
+_FLOAT = onnx.TensorProto.FLOAT
 
 
 def _expose_intermediates(model):
     """A copy of the model whose float node outputs are all graph outputs."""
-    import onnx
-
     inferred = onnx.shape_inference.infer_shapes(model)
     types = {v.name: v.type.tensor_type.elem_type for v in inferred.graph.value_info}
     types.update({v.name: v.type.tensor_type.elem_type for v in inferred.graph.output})
@@ -31,10 +32,6 @@ def _expose_intermediates(model):
 
 def scan(onnx_path, inputs):
     """FP16 range report of an FP32 ONNX on ``inputs`` (float32 NCHW arrays) for the manifest."""
-    import onnx
-    import onnxruntime as ort
-    from onnx import numpy_helper
-
     model = onnx.load(str(onnx_path))
     peaks = {}
     for init in model.graph.initializer:

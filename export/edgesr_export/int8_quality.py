@@ -4,38 +4,37 @@ Validation images are Set5+Set14 mosaics (never the T91 calibration images), dow
 scale; PSNR is over luma in [0, 1] with the output clamped and ``scale`` pixels shaved per border.
 """
 
-import math
-
 import numpy as np
 import torch
+
+from edgesr_runtime import metrics
+from edgesr_runtime.runners import open_runner
 
 from edgesr_export.images import GOLDEN_SETS, hr_lr_pairs, to_input
 
 WARN_DB = 0.5
 
 
-def psnr(sr, hr_u8, shave):
-    """PSNR (dB) of an N×1×H×W output against an 8-bit HR plane, peak 1.0."""
+def _psnr(sr, hr_u8, shave):
+    """PSNR (dB) of a 1×1×H×W output (clamped to [0, 1]) against an 8-bit HR plane, ``shave`` pixels cut
+    per border."""
     sr = np.clip(sr[0, 0].astype(np.float64), 0.0, 1.0)
     hr = hr_u8.astype(np.float64) / 255.0
     if shave:
         sr, hr = sr[shave:-shave, shave:-shave], hr[shave:-shave, shave:-shave]
-    mse = float(np.mean((sr - hr) ** 2))
-    return float("inf") if mse == 0 else 10.0 * math.log10(1.0 / mse)
+    return metrics.psnr(sr, hr, peak=1.0)
 
 
 def psnr_drop(module, int8_path, layout, scale, lr_height, lr_width, count, seed=2):
     """{"fp32_psnr_db", "int8_psnr_db", "drop_db", ...}: mean PSNR of each on the same validation mosaics."""
-    from edgesr_runtime.runners import open_runner
-
     fp32, int8 = [], []
     with open_runner("litert", str(int8_path), layout=layout) as runner:
         for hr, lr in hr_lr_pairs(GOLDEN_SETS, scale, lr_height, lr_width, count, seed):
             x = to_input(lr)
             with torch.inference_mode():
                 reference = module(torch.from_numpy(x)).numpy()
-            fp32.append(psnr(reference, hr, scale))
-            int8.append(psnr(runner.infer(x), hr, scale))
+            fp32.append(_psnr(reference, hr, scale))
+            int8.append(_psnr(runner.infer(x), hr, scale))
     fp32_db, int8_db = float(np.mean(fp32)), float(np.mean(int8))
     drop = fp32_db - int8_db
     return {"fp32_psnr_db": round(fp32_db, 4), "int8_psnr_db": round(int8_db, 4), "drop_db": round(drop, 4),

@@ -21,7 +21,7 @@ def tool_versions():
 
 
 def options_record(options):
-    """The resolved export options as JSON (the resume key together with the edgesr version)."""
+    """The resolved export options as JSON (the resume key together with the producer version)."""
     record = dict(options)
     width, height = record.pop("resolution")
     record["resolution"] = "%dx%d" % (width, height)
@@ -29,20 +29,20 @@ def options_record(options):
     return record
 
 
-def new_manifest(config, target, options, parameters, lr_height, lr_width, version):
+def new_manifest(description, target, options, parameters, lr_height, lr_width):
     """A manifest skeleton: everything but artifacts, golden data and file hashes."""
-    scale = config.scale
+    scale = description.scale
     return {
         "schema": bundle_io.SCHEMA,
         "status": "partial",
         "valid": None,
-        "model": {"id": config.model_id, "family": config.family, "scale": scale,
-                  "hyperparameters": config.hyperparameters, "parameters": parameters},
+        "model": {"id": description.model_id, "family": description.family, "scale": scale,
+                  "hyperparameters": description.hyperparameters, "parameters": parameters},
         "target": target.name,
         "profile": target.profile.name,
         "device": {"name": target.profile.device, "software": target.profile.software,
                    "python": target.profile.python},
-        "edgesr_version": version,
+        "edgesr_version": description.producer_version,
         "created_at": bundle_io.utc_now(),
         "options": options_record(options),
         "input": {"lr_height": lr_height, "lr_width": lr_width, "hr_height": lr_height * scale,

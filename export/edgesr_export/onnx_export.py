@@ -3,6 +3,7 @@ for every family (TensorRT 8.5's parser stops at 17), plus metadata in ``metadat
 
 import json
 
+import onnx
 import torch
 
 from edgesr_export.capture import quiet
@@ -10,25 +11,25 @@ from edgesr_export.capture import quiet
 INPUT, OUTPUT = "input", "output"
 
 
-def metadata_props(config, version, layout="NCHW"):
-    """The key/value metadata embedded in every ONNX file (Ultralytics-style)."""
-    return {
-        "model_id": config.model_id,
-        "family": config.family,
-        "scale": str(config.scale),
-        "hyperparameters": json.dumps(config.hyperparameters, sort_keys=True),
-        "edgesr_version": version,
+def metadata_props(description, layout="NCHW"):
+    """The key/value metadata embedded in every ONNX file (Ultralytics-style): the ModelDescription's
+    facts, the I/O contract, then the description's own ``metadata``."""
+    props = {
+        "model_id": description.model_id,
+        "family": description.family,
+        "scale": str(description.scale),
+        "hyperparameters": json.dumps(description.hyperparameters, sort_keys=True),
+        "edgesr_version": description.producer_version,
         "layout": layout,
         "channels": "Y",
         "value_range": "[0.0, 1.0]",
-        "author": "edgesr export (weights: pnavarre/eSR, WACV 2022 edge-SR)",
     }
+    props.update(description.metadata)
+    return props
 
 
 def export_onnx(module, path, lr_height, lr_width, scale, metadata, dynamic=False, opset=17):
     """Write ``path``; returns the artifact facts (names, shapes, opset). Dynamic H/W on request."""
-    import onnx
-
     sample = torch.zeros(1, 1, lr_height, lr_width)
     dynamic_axes = None
     if dynamic:

@@ -60,11 +60,9 @@ def convert_fp32(module, path, lr_height, lr_width, scale, layout="NHWC"):
     with quiet(), torch.no_grad():
         litert_torch.convert(module, (sample,)).export(str(path))
     shape_in, shape_out = [1, 1, lr_height, lr_width], [1, 1, lr_height * scale, lr_width * scale]
-    if layout == "NHWC":
-        shape_in, shape_out = _nhwc(shape_in), _nhwc(shape_out)
-    return {"layout": layout, "input_shape": [1, 1, lr_height, lr_width],
-            "output_shape": [1, 1, lr_height * scale, lr_width * scale], "file_input_shape": shape_in,
-            "file_output_shape": shape_out, "io_dtype": "float32", "converter": "litert-torch",
+    file_in, file_out = (_nhwc(shape_in), _nhwc(shape_out)) if layout == "NHWC" else (shape_in, shape_out)
+    return {"layout": layout, "input_shape": shape_in, "output_shape": shape_out, "file_input_shape": file_in,
+            "file_output_shape": file_out, "io_dtype": "float32", "converter": "litert-torch",
             "rewrites": ["CroppedConvTranspose2d"] if rewritten else []}
 
 

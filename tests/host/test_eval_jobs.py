@@ -2,7 +2,7 @@
 
 from edgesr.eval import jobs
 from edgesr.eval.datasets import resolve_dataset
-from edgesr.eval.runtimes import PRECISION
+from edgesr.eval.predictors import PRECISION
 from edgesr_runtime.store import ResultStore
 
 

@@ -8,14 +8,14 @@ import pytest
 
 import edgesr
 from edgesr.cli import main
-from edgesr.eval import jobs, runtimes
+from edgesr.eval import jobs, predictors
 from edgesr.eval.datasets import resolve_dataset
 from edgesr.eval.prepare import prepared
 from edgesr.models import get_config
 from edgesr_runtime.errors import MissingBackendError
 
 MODELS = ("eSR-MAX_s2_K3_C2", "FSRCNN_s2_D6_S1_M1")  # FSRCNN ×2: the even-scale ConvTranspose rewrite
-MISSING = [name for name in runtimes.LITERT_MODULES if importlib.util.find_spec(name) is None]
+MISSING = [name for name in predictors.LITERT_MODULES if importlib.util.find_spec(name) is None]
 needs_litert = pytest.mark.skipif(bool(MISSING), reason="%s not importable (pip install -e \"./export[tflite]\")"
                                   % ", ".join(MISSING))
 
@@ -68,17 +68,17 @@ def test_one_file_per_model_and_lr_size_reused_on_the_next_run(converted):
 
 
 def test_cache_name_changes_with_the_edgesr_version(tmp_path, monkeypatch):
-    predictor = runtimes.LiteRTPredictor("Bicubic_s2", cache_dir=str(tmp_path))
+    predictor = predictors.LiteRTPredictor("Bicubic_s2", cache_dir=str(tmp_path))
     before = predictor.path(10, 12)
     assert os.path.basename(before).startswith("Bicubic_s2_10x12_NHWC_edgesr-%s_" % edgesr.__version__)
     monkeypatch.setattr(edgesr, "__version__", "9.9.9")
-    assert runtimes.LiteRTPredictor("Bicubic_s2", cache_dir=str(tmp_path)).path(10, 12) != before
+    assert predictors.LiteRTPredictor("Bicubic_s2", cache_dir=str(tmp_path)).path(10, 12) != before
 
 
 def test_missing_converter_is_a_one_line_error_with_the_install_hint(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(runtimes, "LITERT_MODULES", ("edgesr_no_such_litert_module",))
+    monkeypatch.setattr(predictors, "LITERT_MODULES", ("edgesr_no_such_litert_module",))
     with pytest.raises(MissingBackendError, match="edgesr_no_such_litert_module"):
-        runtimes.check_runtime("litert")
+        predictors.check_runtime("litert")
     code = main(["eval", "--models", "Bicubic_s2", "--datasets", "Set5", "--runtime", "litert",
                  "--store", str(tmp_path / "r.db"), "--workers", "1", "--no-progress"])
     lines = capsys.readouterr().err.strip().splitlines()

@@ -12,7 +12,7 @@ import pytest
 from edgesr.eval.datasets import resolve_dataset
 from edgesr.eval.evaluate import evaluate
 from edgesr.eval.prepare import prepared
-from edgesr.eval.runtimes import open_predictor
+from edgesr.eval.predictors import open_predictor
 from edgesr.models import FAMILIES, get_config, list_models
 
 PSNR_TOLERANCE_DB = 0.10

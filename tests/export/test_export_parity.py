@@ -9,7 +9,7 @@ from edgesr.models import FAMILIES, list_models
 
 pytest.importorskip("litert_torch", reason="TFLite export needs litert-torch (edgesr-export[tflite])")
 
-from edgesr_export.exporter import export_bundle  # noqa: E402
+from edgesr.exporting import export_zoo_model  # noqa: E402
 
 RESOLUTION = "96x72"  # divisible by 2, 3 and 4; small enough for CI
 
@@ -27,8 +27,8 @@ def _by_name(report):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_onnx_and_tflite_fp32_fp16_match_pytorch(family, scale, tmp_path, shared_weights):
     model_id = representative(family, scale)
-    report = export_bundle(model_id, "cpu", tmp_path, {"resolution": RESOLUTION, "precision": "fp32,fp16"},
-                           weights_dir=shared_weights)
+    report = export_zoo_model(model_id, "cpu", tmp_path, {"resolution": RESOLUTION, "precision": "fp32,fp16"},
+                              weights_dir=shared_weights)
     artifacts = _by_name(report)
     assert sorted(artifacts) == ["onnx-fp32", "tflite-fp16", "tflite-fp32"]
     for name, artifact in artifacts.items():
@@ -39,8 +39,8 @@ def test_onnx_and_tflite_fp32_fp16_match_pytorch(family, scale, tmp_path, shared
     transposed = family in ("FSRCNN", "Bicubic") and scale % 2 == 0
     assert artifacts["tflite-fp32"]["rewrites"] == (["CroppedConvTranspose2d"] if transposed else [])
 
-    dynamic = export_bundle(model_id, "onnx", tmp_path, {"resolution": RESOLUTION, "dynamic": True},
-                            weights_dir=shared_weights)
+    dynamic = export_zoo_model(model_id, "onnx", tmp_path, {"resolution": RESOLUTION, "dynamic": True},
+                               weights_dir=shared_weights)
     onnx = _by_name(dynamic)["onnx-fp32"]
     assert dynamic.valid and onnx["input_shape"] == [1, 1, None, None]
     assert onnx["parity"]["samples"] == 3  # mosaic + random at 96x72/s, and one random of an odd size
@@ -49,7 +49,8 @@ def test_onnx_and_tflite_fp32_fp16_match_pytorch(family, scale, tmp_path, shared
 def test_static_onnx_carries_metadata(tmp_path, shared_weights):
     import onnx
 
-    report = export_bundle("eSR-TR_s3_K5_C4", "onnx", tmp_path, {"resolution": RESOLUTION}, weights_dir=shared_weights)
+    report = export_zoo_model("eSR-TR_s3_K5_C4", "onnx", tmp_path, {"resolution": RESOLUTION},
+                              weights_dir=shared_weights)
     model = onnx.load(os.path.join(report.path, "model.onnx"))
     props = {p.key: p.value for p in model.metadata_props}
     assert props["model_id"] == "eSR-TR_s3_K5_C4" and props["scale"] == "3"
@@ -61,9 +62,9 @@ def test_static_onnx_carries_metadata(tmp_path, shared_weights):
 
 @pytest.mark.parametrize("model_id", ["eSR-MAX_s2_K3_C1", "eSR-TM_s2_K7_C16"])
 def test_int8_writes_a_file_and_measures_its_psnr_drop(model_id, tmp_path, shared_weights):
-    report = export_bundle(model_id, "rpi", tmp_path, {"resolution": RESOLUTION, "precision": "int8",
-                                                       "calibration": 4, "validation": 2},
-                           weights_dir=shared_weights)
+    report = export_zoo_model(model_id, "rpi", tmp_path, {"resolution": RESOLUTION, "precision": "int8",
+                                                          "calibration": 4, "validation": 2},
+                              weights_dir=shared_weights)
     int8 = _by_name(report)["tflite-int8"]
     assert int8["status"] == "ok" and os.path.getsize(os.path.join(report.path, int8["file"])) > 0
     assert int8["io_dtype"] == "int8" and int8["quantization"]["input"]["dtype"] == "int8"
@@ -111,9 +112,9 @@ def test_int8_io_ranges_follow_the_model_contract():
 
 
 def test_nchw_tflite_io_is_stated_and_checked(tmp_path, shared_weights):
-    report = export_bundle("ESPCN_s3_D6_S9", "cpu", tmp_path, {"resolution": RESOLUTION, "layout": "NCHW",
-                                                              "precision": "fp32,int8", "calibration": 2,
-                                                              "validation": 1}, weights_dir=shared_weights)
+    report = export_zoo_model("ESPCN_s3_D6_S9", "cpu", tmp_path, {"resolution": RESOLUTION, "layout": "NCHW",
+                                                                 "precision": "fp32,int8", "calibration": 2,
+                                                                 "validation": 1}, weights_dir=shared_weights)
     artifacts = _by_name(report)
     for name in ("tflite-fp32", "tflite-int8"):
         assert artifacts[name]["layout"] == "NCHW" and artifacts[name]["file_input_shape"] == [1, 1, 24, 32]

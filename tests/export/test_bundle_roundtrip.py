@@ -13,9 +13,11 @@ import pytest
 from edgesr_runtime import bundle as bundle_io
 from edgesr_runtime.store import ResultStore
 
-from edgesr_export.testing import run_without
+from blocked_imports import run_without
 
-REPO = Path(__file__).resolve().parents[1]
+from edgesr.exporting import export_zoo_models
+
+REPO = Path(__file__).resolve().parents[2]
 RESOLUTION = "96x72"
 
 
@@ -30,14 +32,11 @@ def device_check(bundle, *extra):
 @pytest.fixture(scope="module")
 def bundles(tmp_path_factory, shared_weights):
     pytest.importorskip("litert_torch", reason="the rpi bundle needs litert-torch (edgesr-export[tflite])")
-    from edgesr_export.batch import export_models
-
     out = tmp_path_factory.mktemp("bundles")
     store = ResultStore(str(out / "results.db"))
-    rpi = export_models(["eSR-TM_s2_K7_C16"], "rpi", out, {"resolution": RESOLUTION}, weights_dir=shared_weights,
-                        store=store, progress=False, log=lambda m: None)
-    jetson = export_models(["eSR-TM_s2_K7_C16", "Bicubic_s2"], "jetson", out, {"resolution": RESOLUTION},
-                           weights_dir=shared_weights, store=store, progress=False, log=lambda m: None)
+    common = dict(weights_dir=shared_weights, store=store, progress=False, log=lambda m: None)
+    rpi = export_zoo_models(["eSR-TM_s2_K7_C16"], "rpi", out, {"resolution": RESOLUTION}, **common)
+    jetson = export_zoo_models(["eSR-TM_s2_K7_C16", "Bicubic_s2"], "jetson", out, {"resolution": RESOLUTION}, **common)
     store.close()
     return {"out": out, "rpi": rpi.bundles[0].path, "jetson": jetson.bundles[0].path, "jetson_report": jetson}
 
@@ -117,13 +116,11 @@ def test_not_a_bundle(tmp_path):
 
 
 def test_resume_skips_complete_valid_bundles_and_redoes_the_rest(bundles, shared_weights):
-    from edgesr_export.batch import export_models
-
-    again = export_models(["eSR-TM_s2_K7_C16", "Bicubic_s2"], "jetson", bundles["out"], {"resolution": RESOLUTION},
-                          weights_dir=shared_weights, progress=False, log=lambda m: None)
+    common = dict(weights_dir=shared_weights, progress=False, log=lambda m: None)
+    again = export_zoo_models(["eSR-TM_s2_K7_C16", "Bicubic_s2"], "jetson", bundles["out"],
+                              {"resolution": RESOLUTION}, **common)
     assert [b.status for b in again.bundles] == ["skipped", "skipped"]
-    other = export_models(["Bicubic_s2"], "jetson", bundles["out"], {"resolution": "48x36"},
-                          weights_dir=shared_weights, progress=False, log=lambda m: None)
+    other = export_zoo_models(["Bicubic_s2"], "jetson", bundles["out"], {"resolution": "48x36"}, **common)
     assert other.bundles[0].status == "exported"  # new options: not the same bundle any more
 
 

@@ -9,11 +9,20 @@ import hashlib
 import importlib.util
 import os
 import tempfile
-import warnings
+from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
+import torch
 
+import edgesr
+from edgesr.exporting import build, describe
+from edgesr.models import create_model
+from edgesr_export.capture import quiet
+from edgesr_export.onnx_export import export_onnx, metadata_props
+from edgesr_export.tflite_export import convert_fp32
+from edgesr_runtime import files
 from edgesr_runtime.errors import EdgesrError, MissingBackendError
+from edgesr_runtime.runners import open_runner
 
 RUNTIMES = ("torch", "onnxruntime", "litert")
 PRECISION = "fp32"
@@ -29,13 +38,9 @@ class TorchPredictor:
     precision = PRECISION
 
     def __init__(self, model_id, weights_dir=None):
-        from edgesr.models import create_model
-
         self.module = create_model(model_id, pretrained=True, weights_dir=weights_dir)
 
     def __call__(self, lr):
-        import torch
-
         with torch.inference_mode():
             out = self.module(torch.from_numpy(np.ascontiguousarray(lr, dtype=np.float32))[None, None])
         return out[0, 0].numpy()
@@ -52,7 +57,7 @@ class OnnxPredictor:
         path = os.path.join(cache_dir, model_id + ".onnx")
         if not os.path.isfile(path):
             export_dynamic_onnx(model_id, path, weights_dir)
-        self._run = _onnx_session(path)
+        self._run = open_runner("onnxruntime", path, threads=1).infer
 
     def __call__(self, lr):
         x = np.ascontiguousarray(lr, dtype=np.float32)[None, None]
@@ -68,8 +73,6 @@ class LiteRTPredictor:
     precision = PRECISION
 
     def __init__(self, model_id, weights_dir=None, cache_dir=None):
-        from edgesr.models import create_model
-
         self.model_id = model_id
         self.cache_dir = cache_dir or os.path.join(tempfile.gettempdir(), "edgesr-eval-litert")
         self.module = create_model(model_id, pretrained=True, weights_dir=weights_dir)
@@ -84,9 +87,6 @@ class LiteRTPredictor:
     def _runner(self, height, width):
         runner = self._runners.get((height, width))
         if runner is None:
-            from edgesr_export.capture import quiet
-            from edgesr_runtime.runners import open_runner
-
             path = self.path(height, width)
             if not os.path.isfile(path):
                 convert_tflite(self.module, path, height, width)
@@ -102,10 +102,6 @@ class LiteRTPredictor:
 
 def _litert_cache_key(module):
     """'edgesr-<v>_litert-torch-<v>_w<digest>': a new version or other weights never reuse a cached file."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from edgesr import __version__
-
     try:
         converter = version("litert-torch")
     except PackageNotFoundError:
@@ -114,74 +110,34 @@ def _litert_cache_key(module):
     for name, tensor in sorted(module.state_dict().items()):
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return "edgesr-%s_litert-torch-%s_w%s" % (__version__, converter, digest.hexdigest()[:10])
+    return "edgesr-%s_litert-torch-%s_w%s" % (edgesr.__version__, converter, digest.hexdigest()[:10])
+
+
+def _write_atomically(path, write):
+    """``write(scratch_path)`` in a scratch folder beside ``path``, then the file put in place atomically."""
+    folder = os.path.dirname(os.path.abspath(path))
+    files.ensure_folder(folder)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".edgesr-") as scratch:
+        tmp = os.path.join(scratch, os.path.basename(path))
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            files.write_bytes(path, handle.read())
+    return path
 
 
 def convert_tflite(module, path, height, width):
     """Write the FP32 static-shape .tflite of ``module`` for an LR input of height×width, atomically."""
-    from edgesr_export.tflite_export import convert_fp32
-
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    try:
-        convert_fp32(module, tmp, height, width, module.config.scale, layout=LITERT_LAYOUT)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return _write_atomically(path, lambda tmp: convert_fp32(module, tmp, height, width, module.config.scale,
+                                                            layout=LITERT_LAYOUT))
 
 
 def export_dynamic_onnx(model_id, path, weights_dir=None):
-    """Write a dynamic-H/W opset-17 ONNX file of ``model_id`` atomically: with ``edgesr_export`` when it is
-    installed (the project's exporter, metadata included), else with ``_torch_onnx_export``."""
-    from edgesr import __version__
-    from edgesr.models import create_model
-
-    module = create_model(model_id, pretrained=True, weights_dir=weights_dir)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    try:
-        from edgesr_export.onnx_export import export_onnx, metadata_props
-    except ImportError:
-        _torch_onnx_export(module, tmp)
-    else:
-        config = module.config
-        export_onnx(module, tmp, 32, 32, config.scale, metadata_props(config, __version__), dynamic=True)
-    os.replace(tmp, path)
-    return path
-
-
-def _torch_onnx_export(module, path):
-    """Fallback when edgesr_export is not installed: a minimal dynamic-H/W export of the same kind."""
-    import torch
-
-    axes = {0: "batch", 2: "height", 3: "width"}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # dynamo=False is deliberate: opset 17, dynamic H/W
-        torch.onnx.export(module, torch.zeros(1, 1, 32, 32), path, dynamo=False, opset_version=17,
-                          input_names=["input"], output_names=["output"],
-                          dynamic_axes={"input": axes, "output": axes})
-
-
-def _onnx_session(path):
-    """A callable NCHW float32 → NCHW float32: edgesr_runtime's runner when present, else onnxruntime directly."""
-    try:
-        from edgesr_runtime.runners import open_runner
-    except ImportError:
-        open_runner = None
-    if open_runner is not None:
-        return open_runner("onnxruntime", path, threads=1).infer
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        raise EdgesrError("onnxruntime is not installed", "pip install onnxruntime, or use --runtime torch") from None
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-    return lambda x: session.run(None, {name: x})[0]
+    """Write a dynamic-H/W opset-17 ONNX file of ``model_id`` with the project's exporter (metadata
+    included), atomically."""
+    description = describe(model_id)
+    module = build(description, weights_dir)
+    return _write_atomically(path, lambda tmp: export_onnx(module, tmp, 32, 32, description.scale,
+                                                           metadata_props(description), dynamic=True))
 
 
 def check_runtime(runtime):
@@ -189,7 +145,7 @@ def check_runtime(runtime):
     if runtime not in RUNTIMES:
         raise EdgesrError("unknown runtime %r" % runtime, "use one of %s" % ", ".join(RUNTIMES))
     if runtime == "litert":
-        missing = [name for name in ("edgesr_export",) + LITERT_MODULES if importlib.util.find_spec(name) is None]
+        missing = [name for name in LITERT_MODULES if importlib.util.find_spec(name) is None]
         if missing:
             raise MissingBackendError("%s (TFLite conversion for --runtime litert)" % ", ".join(missing),
                                       LITERT_INSTALL_HINT)

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from edgesr.cli import main
+from blocked_imports import run_without
 
-from edgesr_export.testing import run_without
+from edgesr.cli import main
 
 RESOLUTION = "96x72"
 
