@@ -15,7 +15,7 @@ from edgesr_runtime.runners import available_runtimes, open_runner, runtime_for_
 from edgesr_runtime.runners.base import guess_layout
 from edgesr_runtime.runners.cuda_memory import gpu_available
 from edgesr_runtime.runners.litert_runner import dequantize, quantize
-from edgesr_runtime.runners import trt_compat
+from edgesr_runtime.runners import tensorrt_api as trt_compat
 
 SCALE = 2
 H, W = 24, 32  # LR crop size

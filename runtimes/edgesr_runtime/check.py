@@ -139,7 +139,7 @@ def samples_for(artifact, samples):
 def _preflight(path, artifact):
     """Checks that must run before a runtime touches the file (engine platform and hash)."""
     if artifact.get("runtime") == "tensorrt":
-        from .trt_compat import check_engine
+        from .tensorrt_engine import check_engine
 
         check_engine(path)
 
