@@ -66,7 +66,7 @@ def run(out_path, bundle_dirs):
 def _load(path):
     with np.load(path, allow_pickle=False) as data:
         index = json.loads(str(data["index"]))
-        return index, {entry["key"]: data[entry["key"]] for entry in index}
+        return index, {entry["key"]: data[entry["key"]] for entry in index if "error" not in entry}
 
 
 def compare(reference_path, other_paths):
