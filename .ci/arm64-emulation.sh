@@ -80,7 +80,7 @@ stage "exporting $MODELS for rpi at $RESOLUTION on the host"
   --out "$WORK/bundles" --no-progress >"$WORK/export.log" 2>&1 || true
 # export exits 1 when an artifact failed its parity gate (INT8 of most families at this size, issue 12);
 # that artifact is marked invalid in its manifest. Every bundle must still have been written.
-[ "$(ls "$WORK"/bundles/*/manifest.json 2>/dev/null | wc -l)" = 7 ] || { cat "$WORK/export.log"; exit 1; }
+[ "$(ls "$WORK"/bundles/*/manifest.json 2>/dev/null | wc -l)" = "$(echo "$MODELS" | tr , '\n' | wc -l)" ] || { cat "$WORK/export.log"; exit 1; }
 grep -E "bundle\(s\) for target|WARNING|FAIL" "$WORK/export.log" || true
 mkdir -p "$WORK/swept"
 for b in $SWEPT; do cp -r "$WORK/bundles/$b" "$WORK/swept/"; done

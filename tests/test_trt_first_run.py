@@ -294,7 +294,7 @@ def test_runner_round_trip_pushes_and_pops_once(no_cuda, tmp_path):
     path = tmp_path / "model_fp32.engine"
     path.write_bytes(b"engine bytes")
     with TensorRTRunner(path, memory="pycuda") as runner:
-        assert runner._api.name == "bindings" and runner._in.shape == (1, 1, 6, 8)
+        assert runner.describe()["api"] == "bindings" and runner.input_metadata().shape == (1, 1, 6, 8)
     assert log == ["push", "pop"]
 
 
