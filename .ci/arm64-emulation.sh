@@ -2,7 +2,7 @@
 # The device side on arm64 under qemu-user emulation: a Debian bookworm root (the base of 64-bit
 # Raspberry Pi OS, Python 3.11) with numpy + one runtime, running bundles exported on this x86 host.
 #
-#   .ci/arm64-emulation.sh          (as root; about 6 min with a cached root, 9 min on a fresh machine)
+#   .ci/arm64-emulation.sh          (as root; 1.5-2.5 min with the root and venvs cached, 20 min on an empty cache under load)
 #
 # Steps: build or reuse the root (.ci/arm64-root.sh); download the aarch64 wheels on the host (the root
 # cannot reach PyPI: no host CA bundle there) at the host's numpy / onnxruntime / ai-edge-litert
@@ -72,7 +72,10 @@ if [ ! -f "$wheels/.complete" ]; then
   touch "$wheels.partial/.complete"
   rm -rf "$wheels" && mv "$wheels.partial" "$wheels"
 fi
-"$PY" -m pip wheel -q --no-deps --no-build-isolation ./runtimes -w "$WORK/dist" >/dev/null
+# Built from a clean copy: setuptools' build/ folder keeps files deleted from the source.
+mkdir -p "$WORK/runtimes-src"
+cp -r runtimes/pyproject.toml runtimes/README.md runtimes/edgesr_runtime "$WORK/runtimes-src/"
+"$PY" -m pip wheel -q --no-deps --no-build-isolation "$WORK/runtimes-src" -w "$WORK/dist" >/dev/null
 runtime_wheel=$(cd "$WORK/dist" && ls edgesr_runtime-*.whl)
 
 stage "exporting $MODELS for rpi at $RESOLUTION on the host"

@@ -3,7 +3,7 @@
 # cp38 wheels, each with numpy 1.24 (the last numpy for 3.8), ./runtimes installed with that extra, the
 # slim device tests, and `check` of two bundles exported on this host.
 #
-#   .ci/py38.sh        (about 2 min; needs a CPython 3.8: pyenv's 3.8.x, or EDGESR_PY38=/path/to/python3.8)
+#   .ci/py38.sh        (about 2-4 min; needs a CPython 3.8: pyenv's 3.8.x, or EDGESR_PY38=/path/to/python3.8)
 #
 # Exits 0 with "SKIPPED: <reason>" when no Python 3.8 is found.
 # Environment: EDGESR_HOST_PYTHON (default .venv/bin/python, exports the bundles), EDGESR_WEIGHTS.
@@ -47,6 +47,10 @@ stage "exporting $MODELS (rpi, 128x96) on the host"
 [ "$(ls "$WORK"/bundles/*/manifest.json 2>/dev/null | wc -l)" = "$(echo "$MODELS" | tr , '\n' | wc -l)" ] || { cat "$WORK/export.log"; exit 1; }
 "$PY" .ci/arm64_outputs.py run "$WORK/x86-py311.npz" "$WORK"/bundles/*/ >/dev/null
 
+# Installed from a clean copy: setuptools' build/ folder keeps files deleted from the source.
+mkdir -p "$WORK/runtimes"
+cp -r runtimes/pyproject.toml runtimes/README.md runtimes/edgesr_runtime "$WORK/runtimes/"
+
 failures=0
 outputs=()
 in_venv() { env -u PYTHONPATH "$venv/bin/python" "$@"; }  # the installed edgesr_runtime, not a checkout
@@ -55,7 +59,7 @@ for spec in "${RUNTIMES[@]}"; do
   venv="$WORK/venv-$extra"
   stage "[$extra] venv: $NUMPY $pin ./runtimes[$extra] pytest"
   "$py38" -m venv "$venv"
-  in_venv -m pip install -q "$NUMPY" "$pin" "./runtimes[$extra]" pytest 2>&1 \
+  in_venv -m pip install -q "$NUMPY" "$pin" "$WORK/runtimes[$extra]" pytest 2>&1 \
     | grep -v "^WARNING: Location" || true
   in_venv -c 'import sys, numpy, edgesr_runtime; assert sys.version_info[:2] == (3, 8)
 print("    Python", sys.version.split()[0], "numpy", numpy.__version__, "edgesr_runtime from", edgesr_runtime.__file__)'
