@@ -2,7 +2,7 @@
 # The device side on arm64 under qemu-user emulation: a Debian bookworm root (the base of 64-bit
 # Raspberry Pi OS, Python 3.11) with numpy + one runtime, running bundles exported on this x86 host.
 #
-#   .ci/arm64-emulation.sh          (as root; 1.5-2.5 min with the root and venvs cached, 20 min on an empty cache under load)
+#   .ci/arm64-emulation.sh     (as root; 1.5-2.5 min with root + venvs cached; 20 min from empty, load 11)
 #
 # Steps: build or reuse the root (.ci/arm64-root.sh); download the aarch64 wheels on the host (the root
 # cannot reach PyPI: no host CA bundle there) at the host's numpy / onnxruntime / ai-edge-litert
