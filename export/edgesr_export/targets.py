@@ -113,7 +113,9 @@ OPTIONS = {
 JETSON = Profile(
     "jetson-agx-xavier", "NVIDIA Jetson AGX Xavier (Volta GPU, compute capability 7.2)",
     "JetPack 5.1.x (L4T r35), TensorRT 8.5.2, CUDA 11.4", "3.8",
-    ("sudo apt install python3-pip python3-libnvinfer", "pip3 install pycuda ./runtimes"),
+    ("sudo apt install python3-pip python3-libnvinfer",
+     "export CUDA_ROOT=/usr/local/cuda PATH=/usr/local/cuda/bin:$PATH",  # pycuda's setup needs nvcc
+     'pip3 install "pycuda<2024.2" ./runtimes'),
     "engines are built on the Xavier itself: they do not move between GPUs or TensorRT releases",
 )
 RPI = Profile(

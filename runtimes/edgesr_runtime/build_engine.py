@@ -12,8 +12,9 @@ import time
 from . import bundle as bundle_io
 from . import check as check_mod
 from .errors import EdgesrError
-from .trt_compat import (attach_timing_cache, build_serialized, current_platform, enable_fp16, import_tensorrt,
-                         network_flags, parse_onnx, serialize_timing_cache, set_workspace, write_engine)
+from .tensorrt_engine import (attach_timing_cache, build_serialized, current_platform, disable_tf32, enable_fp16,
+                              import_tensorrt, network_flags, parse_onnx, serialize_timing_cache, set_workspace,
+                              write_engine)
 
 DEFAULT_WORKSPACE_MB = 1024
 TIMING_CACHE = "timing.cache"
@@ -52,20 +53,36 @@ def build_engine(onnx_path, engine_path, fp16=True, workspace_mb=DEFAULT_WORKSPA
     workspace_api = set_workspace(trt, config, workspace_mb)
     if fp16:
         enable_fp16(trt, builder, config)
-    cache_reused = attach_timing_cache(config, _read(timing_cache))
+    else:
+        disable_tf32(trt, config)  # TF32 (on by default, Ampere+) would break the fp32 parity tolerance
+    cache_reused, cache_note = attach_timing_cache(config, _read(timing_cache))
+    if cache_note:
+        log(cache_note)
     log("building %s with TensorRT %s on %s (%s, workspace %d MB via %s, timing cache %s)" % (
         os.path.basename(str(engine_path)), trt.__version__, platform.get("gpu"), "FP16" if fp16 else "FP32",
         workspace_mb, workspace_api, "reused" if cache_reused else "new"))
     started = time.time()
     engine = build_serialized(builder, network, config)
     seconds = round(time.time() - started, 2)
-    if timing_cache:
-        with open(timing_cache, "wb") as handle:
-            handle.write(serialize_timing_cache(config))
     extra = {"precision": "fp16" if fp16 else "fp32", "workspace_mb": int(workspace_mb),
              "onnx": os.path.basename(str(onnx_path)), "onnx_sha256": bundle_io.sha256_file(onnx_path),
              "build_seconds": seconds, "timing_cache_reused": bool(cache_reused)}
-    return write_engine(engine_path, engine, platform, extra)
+    meta = write_engine(engine_path, engine, platform, extra)  # first: a failed cache write must not lose it
+    if timing_cache:
+        _save_timing_cache(timing_cache, config, log)
+    return meta
+
+
+def _save_timing_cache(path, config, log):
+    """Write the builder's timing cache atomically; a failure is only a note (the engine is already written)."""
+    tmp = str(path) + ".partial"
+    try:
+        data = serialize_timing_cache(config)
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, str(path))
+    except Exception as err:  # noqa: BLE001 - OSError, or TensorRT failing to serialize
+        log("timing cache not saved to %s (%s); the engine is fine, the next build starts a new cache" % (path, err))
 
 
 def _engine_entry(manifest, precision):

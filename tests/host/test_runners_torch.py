@@ -13,7 +13,7 @@ from torch import nn
 from edgesr.torch_runner import TorchRunner
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.runners import open_runner
-from edgesr_runtime.runners import trt_compat
+from edgesr_runtime.runners import tensorrt_api
 from edgesr_runtime.runners.cuda_memory import gpu_available
 
 
@@ -258,7 +258,7 @@ def _build_engine(onnx_path, engine_path):
     logger = trt.Logger(trt.Logger.WARNING)
     builder = trt.Builder(logger)
     flags = 0
-    if trt_compat.parse_version(trt.__version__)[0] < 10:
+    if tensorrt_api.parse_version(trt.__version__)[0] < 10:
         flags = 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
     network = builder.create_network(flags)
     parser = trt.OnnxParser(network, logger)

@@ -13,9 +13,9 @@ import pytest
 from edgesr_runtime.bundle import load_golden
 from edgesr_runtime.errors import EdgesrError, MissingBackendError
 from edgesr_runtime.runners import available_runtimes, open_runner, runtime_for_path
-from edgesr_runtime.runners import trt_compat
 from edgesr_runtime.runners.base import guess_layout
 from edgesr_runtime.runners.litert_runner import dequantize, quantize
+from edgesr_runtime.runners import tensorrt_api
 
 MAX_CPU, MAX_DYNAMIC, TM_RPI = "eSR-MAX_s2_K3_C1-cpu", "eSR-MAX_s2_K3_C1-onnx", "eSR-TM_s2_K3_C2-rpi"
 # ONNX Runtime and LiteRT only re-order the FP32 sums of these 3x3 convolutions (at most a few dozen
@@ -191,33 +191,33 @@ def test_litert_truncated_file(fixture_bundles, need, tmp_path):
 
 
 def test_trt_parse_version_and_choose_api():
-    assert trt_compat.parse_version("8.5.2.2") == (8, 5, 2)
-    assert trt_compat.parse_version("10.3") == (10, 3, 0)
+    assert tensorrt_api.parse_version("8.5.2.2") == (8, 5, 2)
+    assert tensorrt_api.parse_version("10.3") == (10, 3, 0)
     with pytest.raises(EdgesrError):
-        trt_compat.parse_version("unknown")
-    assert trt_compat.choose_api("8.5.2.2", True, True) == "bindings"
-    assert trt_compat.choose_api("8.5.2.2", True, True, prefer="tensors") == "tensors"
-    assert trt_compat.choose_api("10.0.1", False, True) == "tensors"
-    assert trt_compat.choose_api("10.0.1", True, True) == "tensors"
-    assert trt_compat.choose_api("8.2.1", False, True) == "tensors"
+        tensorrt_api.parse_version("unknown")
+    assert tensorrt_api.choose_api("8.5.2.2", True, True) == "bindings"
+    assert tensorrt_api.choose_api("8.5.2.2", True, True, prefer="tensors") == "tensors"
+    assert tensorrt_api.choose_api("10.0.1", False, True) == "tensors"
+    assert tensorrt_api.choose_api("10.0.1", True, True) == "tensors"
+    assert tensorrt_api.choose_api("8.2.1", False, True) == "tensors"
     with pytest.raises(EdgesrError, match="no bindings API"):
-        trt_compat.choose_api("10.0.1", False, True, prefer="bindings")
+        tensorrt_api.choose_api("10.0.1", False, True, prefer="bindings")
     with pytest.raises(EdgesrError, match="neither"):
-        trt_compat.choose_api("7.1.3", False, False)
+        tensorrt_api.choose_api("7.1.3", False, False)
 
 
 def test_trt_shapes_and_dtypes():
-    assert trt_compat.resolve_input_shape((1, 1, -1, -1), (1, 1, 540, 960)) == (1, 1, 540, 960)
-    assert trt_compat.resolve_input_shape((1, 1, 540, 960), (1, 1, 540, 960)) == (1, 1, 540, 960)
+    assert tensorrt_api.resolve_input_shape((1, 1, -1, -1), (1, 1, 540, 960)) == (1, 1, 540, 960)
+    assert tensorrt_api.resolve_input_shape((1, 1, 540, 960), (1, 1, 540, 960)) == (1, 1, 540, 960)
     with pytest.raises(EdgesrError, match="expects input 1x1x540x960, got 1x1x60x80"):
-        trt_compat.resolve_input_shape((1, 1, 540, 960), (1, 1, 60, 80))
+        tensorrt_api.resolve_input_shape((1, 1, 540, 960), (1, 1, 60, 80))
     with pytest.raises(EdgesrError):
-        trt_compat.resolve_input_shape((1, 1, -1), (1, 1, 60, 80))
-    assert trt_compat.is_dynamic((1, 1, -1, -1)) and not trt_compat.is_dynamic((1, 1, 5, 5))
-    assert trt_compat.numpy_dtype_name("DataType.FLOAT") == "float32"
-    assert trt_compat.numpy_dtype_name("DataType.HALF") == "float16"
+        tensorrt_api.resolve_input_shape((1, 1, -1), (1, 1, 60, 80))
+    assert tensorrt_api.is_dynamic((1, 1, -1, -1)) and not tensorrt_api.is_dynamic((1, 1, 5, 5))
+    assert tensorrt_api.numpy_dtype_name("DataType.FLOAT") == "float32"
+    assert tensorrt_api.numpy_dtype_name("DataType.HALF") == "float16"
     with pytest.raises(EdgesrError):
-        trt_compat.numpy_dtype_name("DataType.FP8")
+        tensorrt_api.numpy_dtype_name("DataType.FP8")
 
 
 class _FakeEngine85(object):
@@ -300,7 +300,7 @@ class _FakeContext10(object):
 def test_trt_bindings_adapter_with_fake_85():
     fake_trt = types.SimpleNamespace(__version__="8.5.2.2")
     context = _FakeContext85()
-    api = trt_compat.make_api(fake_trt, _FakeEngine85(), context)
+    api = tensorrt_api.make_api(fake_trt, _FakeEngine85(), context)
     assert api.name == "bindings"
     tensors = api.io_tensors()
     assert [(t.name, t.is_input, t.dtype) for t in tensors] == [("input", True, "float32"),
@@ -314,10 +314,10 @@ def test_trt_bindings_adapter_with_fake_85():
 def test_trt_tensor_adapter_with_fake_10():
     fake_trt = types.SimpleNamespace(__version__="10.3.0", TensorIOMode=types.SimpleNamespace(INPUT="IN"))
     context = _FakeContext10()
-    api = trt_compat.make_api(fake_trt, _FakeEngine10(), context)
+    api = tensorrt_api.make_api(fake_trt, _FakeEngine10(), context)
     assert api.name == "tensors"
     inputs = [t for t in api.io_tensors() if t.is_input]
-    assert inputs == [trt_compat.IOTensor("input", True, (1, 1, 540, 960), "float16")]
+    assert inputs == [tensorrt_api.IOTensor("input", True, (1, 1, 540, 960), "float16")]
     assert api.tensor_shape("output") == (1, 1, 1080, 1920)
     assert api.execute({"input": 1000, "output": 2000}, 9)
     assert context.addresses == {"input": 1000, "output": 2000} and context.calls == [9]

@@ -6,7 +6,7 @@ from .. import bundle as bundle_io
 from ..errors import EdgesrError, MissingBackendError
 from ..runners import open_runner
 from ..runners.base import first_line
-from ..trt_compat import check_engine
+from ..tensorrt_engine import check_engine
 from .compare import Comparison, judge, tolerance_for
 
 PASS, FAIL, ERROR, SKIP = "PASS", "FAIL", "ERROR", "SKIP"

@@ -29,9 +29,24 @@ BOARD_TOTALS = (
 INPUT_RAILS = ("VDD_IN", "POM_5V_IN")
 
 
-def read_board_model(root="/"):
-    """The device-tree model string (``/proc/device-tree/model``), or None off a device-tree system."""
-    for rel in ("proc/device-tree/model", "sys/firmware/devicetree/base/model"):
+# Where the board model can be read, in order. Docker masks /sys/firmware (and with it the device tree
+# behind /proc/device-tree); the SoC bus's ``machine`` attribute (the device-tree model, filled in by the
+# kernel's soc driver) is not masked, so it still names the board inside a container.
+MODEL_SOURCES = ("proc/device-tree/model", "sys/firmware/devicetree/base/model", "sys/devices/soc0/machine")
+
+# Set this to the board's model string when none of MODEL_SOURCES is readable.
+BOARD_ENV = "EDGESR_BOARD"
+
+UNKNOWN_MODEL = ("board model unknown (none of /%s readable: inside Docker /sys/firmware is masked; "
+                 "set %s, e.g. %s='Jetson AGX Xavier')" % (", /".join(MODEL_SOURCES), BOARD_ENV, BOARD_ENV))
+
+
+def read_board_model(root="/", environ=None):
+    """The board model: $EDGESR_BOARD, else the first readable of MODEL_SOURCES; None when none is."""
+    override = (os.environ if environ is None else environ).get(BOARD_ENV, "").strip()
+    if override:
+        return override
+    for rel in MODEL_SOURCES:
         path = os.path.join(root, rel)
         try:
             with open(path, "rb") as f:
@@ -50,7 +65,7 @@ def board_total(model, rail_names):
     ``note`` explains a fallback (unknown board, or a table entry whose rails were not all found).
     """
     present = set(rail_names)
-    board, why = None, "board %r is not in the table" % (model,)
+    board, why = None, UNKNOWN_MODEL if not model else "board %r is not in the table" % (model,)
     lowered = (model or "").lower()
     for needles, name, alternatives in BOARD_TOTALS:
         if any(n in lowered for n in needles):

@@ -58,9 +58,14 @@ def module_version(module, dist_name=None):
         return "unknown"
 
 
+# pycuda's setup finds CUDA only through nvcc on PATH or CUDA_ROOT, and JetPack keeps nvcc off PATH.
+# 2024.1.x are the last pycuda releases for Python 3.8 (JetPack 5).
+PYCUDA_INSTALL = ('export CUDA_ROOT=/usr/local/cuda PATH=/usr/local/cuda/bin:$PATH && '
+                  'pip3 install "pycuda<2024.2"')
+
 INSTALL_HINTS = {
     "onnxruntime": "pip install onnxruntime (Jetson GPU: NVIDIA's onnxruntime-gpu wheel for JetPack)",
     "litert": 'pip install ai-edge-litert (Python 3.8 / older boards: pip install tflite-runtime "numpy<2")',
-    "tensorrt": "on JetPack: sudo apt install python3-libnvinfer; pip install pycuda",
-    "cuda": "pip install pycuda (or pip install cuda-python matching the CUDA version)",
+    "tensorrt": "on JetPack: sudo apt install python3-libnvinfer, then " + PYCUDA_INSTALL,
+    "cuda": PYCUDA_INSTALL + " (or pip install cuda-python matching the CUDA version)",
 }

@@ -12,6 +12,9 @@ from ..errors import EdgesrError, MissingBackendError
 from ._imports import INSTALL_HINTS, import_first, module_version
 from .base import first_line
 
+# cuda-python's runtime bindings: ``cuda.bindings.runtime`` since 12.x, ``cuda.cudart`` in 11.x (JetPack 5).
+CUDA_RUNTIME_MODULES = ["cuda.bindings.runtime", "cuda.cudart"]
+
 
 class PyCudaMemory(object):
     """pycuda on the device's primary context (the one TensorRT's runtime API uses)."""
@@ -22,11 +25,15 @@ class PyCudaMemory(object):
         cuda, _ = import_first(["pycuda.driver"], "pycuda", INSTALL_HINTS["cuda"])
         self._cuda = cuda
         self.version = "pycuda %s" % module_version(importlib.import_module("pycuda"))
+        self._allocations = []
         cuda.init()
         self._context = cuda.Device(device).retain_primary_context()
         self._context.push()
-        self._stream = cuda.Stream()
-        self._allocations = []
+        try:
+            self._stream = cuda.Stream()
+        except BaseException:
+            self._context.pop()  # never leave the context pushed on this thread
+            raise
 
     @property
     def stream_handle(self):
@@ -55,8 +62,11 @@ class PyCudaMemory(object):
         self._allocations = []
 
     def close(self):
-        self.free_all()
-        self._context.pop()
+        """Free the buffers and pop the pushed context, even when freeing fails."""
+        try:
+            self.free_all()
+        finally:
+            self._context.pop()
 
 
 class CudaPythonMemory(object):
@@ -65,7 +75,7 @@ class CudaPythonMemory(object):
     name = "cuda-python"
 
     def __init__(self, device=0):
-        self._rt, _ = import_first(["cuda.bindings.runtime", "cuda.cudart"], "cuda-python", INSTALL_HINTS["cuda"])
+        self._rt, _ = import_first(CUDA_RUNTIME_MODULES, "cuda-python", INSTALL_HINTS["cuda"])
         self.version = "cuda-python %s" % module_version(self._rt, "cuda-python")
         self._call("cudaSetDevice", device)
         self._stream = self._call("cudaStreamCreate")
@@ -135,7 +145,7 @@ def open_memory(prefer=None, device=0):
 
 def importable_backend():
     """Name of the first importable memory backend (no GPU touched), or MissingBackendError."""
-    for name, modules in (("pycuda", ["pycuda.driver"]), ("cuda-python", ["cuda.bindings.runtime", "cuda.cudart"])):
+    for name, modules in (("pycuda", ["pycuda.driver"]), ("cuda-python", CUDA_RUNTIME_MODULES)):
         try:
             import_first(modules, name, INSTALL_HINTS["cuda"])
             return name

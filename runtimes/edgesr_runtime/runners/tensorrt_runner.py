@@ -1,6 +1,6 @@
 """TensorRT backend: deserialize a .engine built on this device and run it (TensorRT 8.5 or 10.x).
 
-The version differences live in trt_compat; device memory comes from cuda_memory (pycuda,
+The version differences live in tensorrt_api; device memory comes from cuda_memory (pycuda,
 else cuda-python). Timings include the host<->device copies, like trtexec's host latency.
 """
 
@@ -12,7 +12,7 @@ from ..errors import EdgesrError
 from ._imports import INSTALL_HINTS, import_first, module_version
 from .base import Runner, TensorMeta, first_line
 from .cuda_memory import importable_backend, open_memory
-from .trt_compat import is_dynamic, make_api, resolve_input_shape
+from .tensorrt_api import is_dynamic, make_api, resolve_input_shape
 
 
 def import_backend():
@@ -37,6 +37,14 @@ class TensorRTRunner(Runner):
         trt, self._version = import_backend()
         blob = self._read_engine()
         self._memory = open_memory(self._prefer_memory, self._device)
+        try:
+            self._open_engine(trt, blob)
+        except BaseException:
+            self._close()  # frees the buffers and pops the CUDA context pushed by open_memory
+            raise
+
+    def _open_engine(self, trt, blob):
+        """Deserialize the engine and read its I/O tensors (the CUDA context is current)."""
         logger = trt.Logger(trt.Logger.WARNING)
         try:
             self._engine = trt.Runtime(logger).deserialize_cuda_engine(blob)
@@ -45,7 +53,6 @@ class TensorRTRunner(Runner):
         else:
             reason = "see the TensorRT log above"
         if self._engine is None:
-            self._memory.close()
             raise EdgesrError(
                 "%s is not a valid TensorRT engine for %s on this GPU (truncated, corrupt, or built with another "
                 "TensorRT/GPU?): %s" % (self.name, "tensorrt %s" % trt.__version__, reason),
@@ -62,7 +69,7 @@ class TensorRTRunner(Runner):
 
     def _read_engine(self):
         """The engine bytes; with a build sidecar (model.engine.json) its TensorRT/GPU/sha256 are checked first."""
-        from ..trt_compat import load_engine_bytes, sidecar_path
+        from ..tensorrt_engine import load_engine_bytes, sidecar_path
 
         if os.path.isfile(sidecar_path(self.path)):
             return load_engine_bytes(self.path)

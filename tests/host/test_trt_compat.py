@@ -9,8 +9,8 @@ from edgesr_runtime import bundle as bundle_io
 from edgesr_runtime import check as check_mod
 from edgesr_runtime.build_engine import build_bundle_engine, build_engine
 from edgesr_runtime.errors import EdgesrError
-from edgesr_runtime.trt_compat import (attach_timing_cache, check_engine, enable_fp16, load_engine_bytes,
-                                       network_flags, platform_problems, read_engine_metadata, set_workspace)
+from edgesr_runtime.tensorrt_engine import (attach_timing_cache, check_engine, enable_fp16, load_engine_bytes,
+                                            network_flags, platform_problems, read_engine_metadata, set_workspace)
 
 XAVIER = {"gpu": "Xavier", "compute_capability": "7.2"}
 
@@ -19,10 +19,13 @@ class FakeConfig(object):
     """IBuilderConfig of TensorRT 8.5+/10.x (set_memory_pool_limit)."""
 
     def __init__(self):
-        self.flags, self.pool, self.cache = set(), {}, None
+        self.flags, self.pool, self.cache = {"TF32"}, {}, None  # TensorRT enables TF32 by default
 
     def set_flag(self, flag):
         self.flags.add(flag)
+
+    def clear_flag(self, flag):
+        self.flags.discard(flag)
 
     def set_memory_pool_limit(self, pool, size):
         self.pool[pool] = size
@@ -53,7 +56,7 @@ def fake_trt(version="8.5.2.2", fast_fp16=True, has_fp16_flag=True, old_config=F
     trt = types.SimpleNamespace(__version__=version)
     trt.Logger = type("Logger", (), {"WARNING": 2, "__init__": lambda self, level: None})
     trt.NetworkDefinitionCreationFlag = types.SimpleNamespace(EXPLICIT_BATCH=0)
-    trt.BuilderFlag = types.SimpleNamespace(FP16="FP16") if has_fp16_flag else types.SimpleNamespace()
+    trt.BuilderFlag = types.SimpleNamespace(FP16="FP16", TF32="TF32") if has_fp16_flag else types.SimpleNamespace()
     if not old_config:
         trt.MemoryPoolType = types.SimpleNamespace(WORKSPACE="WORKSPACE")
     network = types.SimpleNamespace(num_inputs=1, get_input=lambda i: types.SimpleNamespace(shape=input_shape),
@@ -125,8 +128,9 @@ def test_fp16_is_never_silently_dropped():
 def test_stale_timing_cache_is_replaced():
     config = FakeConfig()
     config.version = "8.5.2.2"
-    assert attach_timing_cache(config, b"timing-cache-8.5.2.2") is True
-    assert attach_timing_cache(config, b"timing-cache-10.0") is False
+    assert attach_timing_cache(config, b"timing-cache-8.5.2.2") == (True, None)
+    reused, note = attach_timing_cache(config, b"timing-cache-10.0")
+    assert reused is False and "timing cache ignored" in note
     assert config.cache.data == b""
 
 
@@ -156,7 +160,7 @@ def test_build_engine_writes_engine_and_sidecar(onnx_file, tmp_path, version, fl
     meta = build_engine(onnx_file, engine, fp16=True, workspace_mb=64, timing_cache=str(tmp_path / "timing.cache"),
                         trt=trt, gpu=XAVIER)
     facts = json.loads(engine.read_bytes()[len(b"ENGINE"):])
-    assert facts["flags"] == ["FP16"] and facts["net_flags"] == flags and facts["pool"] == {"WORKSPACE": 64 << 20}
+    assert facts["flags"] == ["FP16", "TF32"] and facts["net_flags"] == flags and facts["pool"] == {"WORKSPACE": 64 << 20}
     assert meta["tensorrt"] == version and meta["gpu"] == "Xavier" and meta["compute_capability"] == "7.2"
     assert meta["precision"] == "fp16" and meta["sha256"] == bundle_io.sha256_file(engine)
     assert read_engine_metadata(engine) == meta
@@ -169,7 +173,7 @@ def test_build_engine_on_old_tensorrt_uses_max_workspace_size(onnx_file, tmp_pat
     engine = tmp_path / "model_fp32.engine"
     build_engine(onnx_file, engine, fp16=False, workspace_mb=32, trt=fake_trt("8.2.1", old_config=True), gpu=XAVIER)
     facts = json.loads(engine.read_bytes()[len(b"ENGINE"):])
-    assert facts["flags"] == [] and facts["max_workspace_size"] == 32 << 20
+    assert facts["flags"] == [] and facts["max_workspace_size"] == 32 << 20  # TF32 cleared for FP32
 
 
 def test_parser_errors_are_listed(onnx_file, tmp_path):

@@ -8,7 +8,7 @@ from edgesr_runtime.errors import EdgesrError, MissingBackendError
 @pytest.fixture(scope="module")
 def gpu():
     pytest.importorskip("tensorrt", reason="TensorRT is not installed here (JetPack: apt install python3-libnvinfer)")
-    from edgesr_runtime.trt_compat import gpu_properties
+    from edgesr_runtime.tensorrt_engine import gpu_properties
 
     try:
         return gpu_properties()

@@ -1,11 +1,11 @@
-"""TensorRT build-side version shim (8.5 on JetPack 5, 10.x elsewhere) and the engine metadata sidecar.
+"""TensorRT engines: the builder's version shim (8.5 on JetPack 5, 10.x elsewhere) and the metadata sidecar.
 
 An engine only runs under the TensorRT version and on the GPU it was built with. Beside every
 ``<name>.engine`` the builder writes ``<name>.engine.json`` (schema ``edgesr-trt-engine/1``):
 the TensorRT version, GPU name and compute capability, and the engine's sha256. ``check_engine``
 compares it with this machine *before* TensorRT deserializes the bytes, so a mismatch is refused
 with a clear message instead of TensorRT's "Version tag does not match". Runners load engines with
-``load_engine_bytes``. The run-side API shim (bindings vs tensor API) is ``runners.trt_compat``.
+``load_engine_bytes``. The run-side API shim (bindings vs tensor API) is ``runners.tensorrt_api``.
 
 Every function takes the ``tensorrt`` module (or a stand-in) as an argument, so the version logic
 is unit-tested without TensorRT.
@@ -16,11 +16,16 @@ import os
 
 from . import bundle as bundle_io
 from .errors import EdgesrError, MissingBackendError
-from .runners.trt_compat import parse_version
+from .runners._imports import INSTALL_HINTS, import_first
+from .runners.base import first_line
+from .runners.cuda_memory import CUDA_RUNTIME_MODULES
+from .runners.tensorrt_api import parse_version
 
 ENGINE_SCHEMA = "edgesr-trt-engine/1"
 SIDECAR_SUFFIX = ".json"
 REBUILD_HINT = "rebuild it on this device: python3 -m edgesr_runtime build-engine BUNDLE"
+NO_GPU_HINT = ("run on the Jetson / a CUDA machine with the NVIDIA driver; in Docker start the container with "
+               "--runtime nvidia")
 
 
 def import_tensorrt():
@@ -28,7 +33,7 @@ def import_tensorrt():
     try:
         import tensorrt
     except ImportError:
-        raise MissingBackendError("TensorRT", "on JetPack 5.1: sudo apt install python3-libnvinfer (TensorRT 8.5)")
+        raise MissingBackendError("TensorRT", INSTALL_HINTS["tensorrt"])
     return tensorrt
 
 
@@ -64,17 +69,45 @@ def enable_fp16(trt, builder, config):
     config.set_flag(flag)
 
 
+def disable_tf32(trt, config):
+    """Keep an FP32 engine in true FP32: TensorRT turns TF32 on by default (Ampere and newer).
+
+    TF32 rounds matmul/conv inputs to a 10-bit mantissa, far outside the fp32 parity tolerance.
+    Returns True when the flag existed and was cleared (TensorRT 7.1+), False on a build without it.
+    """
+    flag = getattr(trt.BuilderFlag, "TF32", None)
+    if flag is None:
+        return False
+    config.clear_flag(flag)
+    return True
+
+
 def attach_timing_cache(config, cache_bytes):
-    """Give the builder a timing cache (empty bytes = a new one); returns False when a stale cache was dropped."""
-    cache = config.create_timing_cache(cache_bytes or b"")
-    if config.set_timing_cache(cache, False):
-        return True
-    if cache_bytes:  # built for another TensorRT / GPU: start a fresh one
-        config.set_timing_cache(config.create_timing_cache(b""), False)
-    return False
+    """Give the builder a timing cache; returns (reused, note).
+
+    ``reused`` is True when ``cache_bytes`` was accepted. A cache from another TensorRT release or
+    GPU can make ``create_timing_cache`` return None or raise, or ``set_timing_cache`` refuse it; then
+    the build gets a fresh cache and ``note`` says why (None when nothing was dropped).
+    """
+    if cache_bytes:
+        try:
+            cache = config.create_timing_cache(cache_bytes)
+            if cache is not None and config.set_timing_cache(cache, False):
+                return True, None
+            reason = "TensorRT refused it"
+        except Exception as err:  # noqa: BLE001 - TensorRT raises RuntimeError/TypeError by version
+            reason = first_line(err)
+        note = "timing cache ignored (%s: built by another TensorRT or GPU?); starting a fresh one" % reason
+    else:
+        note = None
+    fresh = config.create_timing_cache(b"")
+    if fresh is not None:
+        config.set_timing_cache(fresh, False)
+    return False, note
 
 
 def serialize_timing_cache(config):
+    """The builder's timing cache as bytes (b"" when it has none)."""
     cache = config.get_timing_cache()
     return bytes(memoryview(cache.serialize())) if cache is not None else b""
 
@@ -102,22 +135,37 @@ def build_serialized(builder, network, config):
 
 
 def gpu_properties(device=0):
-    """{"gpu": name, "compute_capability": "7.2"} from pycuda, else cuda-python; MissingBackendError if neither."""
-    try:
-        import pycuda.driver as cuda
+    """{"gpu": name, "compute_capability": "7.2"} from pycuda, else cuda-python.
 
-        cuda.init()
-        dev = cuda.Device(device)
-        return {"gpu": str(dev.name()), "compute_capability": "%d.%d" % dev.compute_capability()}
-    except ImportError:
-        pass
-    try:
-        from cuda.bindings import runtime
-    except ImportError:
-        raise MissingBackendError("pycuda", "pip install pycuda (or cuda-python matching the CUDA version)")
+    cuda-python is tried as ``cuda.bindings.runtime`` (12.x+) and ``cuda.cudart`` (11.x, JetPack 5).
+    MissingBackendError when neither is installed; EdgesrError, never a traceback, when one is
+    installed but sees no GPU (e.g. a container started without the NVIDIA runtime).
+    """
+    failures = []
+    for name, query in (("pycuda", _pycuda_properties), ("cuda-python", _cuda_python_properties)):
+        try:
+            return query(device)
+        except MissingBackendError:
+            continue
+        except Exception as err:  # noqa: BLE001 - cuda.init() raises pycuda's LogicError/RuntimeError etc.
+            failures.append("%s: %s" % (name, first_line(err)))
+    if not failures:
+        raise MissingBackendError("pycuda or cuda-python", INSTALL_HINTS["cuda"])
+    raise EdgesrError("CUDA cannot see GPU %d (%s)" % (device, "; ".join(failures)), NO_GPU_HINT)
+
+
+def _pycuda_properties(device):
+    cuda, _ = import_first(["pycuda.driver"], "pycuda", INSTALL_HINTS["cuda"])
+    cuda.init()
+    dev = cuda.Device(device)
+    return {"gpu": str(dev.name()), "compute_capability": "%d.%d" % tuple(dev.compute_capability())}
+
+
+def _cuda_python_properties(device):
+    runtime, _ = import_first(CUDA_RUNTIME_MODULES, "cuda-python", INSTALL_HINTS["cuda"])
     err, props = runtime.cudaGetDeviceProperties(device)
     if int(err) != 0:
-        raise EdgesrError("CUDA cannot see GPU %d (%s)" % (device, err), "run on the device with the NVIDIA driver")
+        raise EdgesrError("cudaGetDeviceProperties returned %s" % (err,))
     name = props.name.decode() if isinstance(props.name, bytes) else str(props.name)
     return {"gpu": name.rstrip("\x00"), "compute_capability": "%d.%d" % (props.major, props.minor)}
 

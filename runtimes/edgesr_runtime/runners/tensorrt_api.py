@@ -13,7 +13,9 @@ from .base import format_shape
 IOTensor = collections.namedtuple("IOTensor", "name is_input shape dtype")
 
 _NUMPY_DTYPES = {"FLOAT": "float32", "HALF": "float16", "INT8": "int8", "INT32": "int32",
-                 "INT64": "int64", "UINT8": "uint8", "BOOL": "bool", "BF16": "bfloat16"}
+                 "INT64": "int64", "UINT8": "uint8", "BOOL": "bool"}
+# TensorRT tensor types numpy has no dtype for (the runner's host buffers are numpy arrays).
+_NO_NUMPY_TYPE = ("BF16", "FP8", "INT4", "FP4")
 
 
 def parse_version(text):
@@ -53,6 +55,10 @@ def choose_api(version, has_bindings, has_tensors, prefer=None):
 def numpy_dtype_name(trt_dtype):
     """"DataType.HALF" (or the enum itself) -> "float16"."""
     key = str(trt_dtype).rsplit(".", 1)[-1].upper()
+    if key in _NO_NUMPY_TYPE:
+        raise EdgesrError("the engine has %s inputs/outputs, which numpy cannot hold" % key,
+                          "rebuild the engine with float32 or float16 I/O (build-engine does; trtexec: "
+                          "--inputIOFormats=fp16:chw --outputIOFormats=fp16:chw)")
     if key not in _NUMPY_DTYPES:
         raise EdgesrError("unsupported TensorRT tensor type %s" % key, "build the engine with float I/O")
     return _NUMPY_DTYPES[key]
@@ -77,30 +83,35 @@ def is_dynamic(shape):
 
 
 class BindingsAPI(object):
-    """TensorRT 8.x: binding indices, set_binding_shape, execute_async_v2."""
+    """TensorRT 8.x: binding indices, set_binding_shape, execute_async_v2.
+
+    The name -> index map is read once here: ``get_binding_index`` is deprecated in 8.5 and warns
+    on every call, which must not happen inside the timed loop.
+    """
 
     name = "bindings"
 
     def __init__(self, trt, engine, context):
         self.engine, self.context = engine, context
+        self._index = {engine.get_binding_name(i): i for i in range(engine.num_bindings)}
 
     def io_tensors(self):
-        return [IOTensor(self.engine.get_binding_name(i), bool(self.engine.binding_is_input(i)),
-                         tuple(self.engine.get_binding_shape(i)), numpy_dtype_name(self.engine.get_binding_dtype(i)))
-                for i in range(self.engine.num_bindings)]
+        return [IOTensor(name, bool(self.engine.binding_is_input(i)), tuple(self.engine.get_binding_shape(i)),
+                         numpy_dtype_name(self.engine.get_binding_dtype(i)))
+                for name, i in sorted(self._index.items(), key=lambda item: item[1])]
 
     def set_input_shape(self, name, shape):
-        if not self.context.set_binding_shape(self.engine.get_binding_index(name), tuple(shape)):
+        if not self.context.set_binding_shape(self._index[name], tuple(shape)):
             raise EdgesrError("TensorRT rejected input shape %s" % format_shape(shape),
                               "use a size inside the engine's optimization profile")
 
     def tensor_shape(self, name):
-        return tuple(self.context.get_binding_shape(self.engine.get_binding_index(name)))
+        return tuple(self.context.get_binding_shape(self._index[name]))
 
     def execute(self, addresses, stream_handle):
-        bindings = [0] * self.engine.num_bindings
+        bindings = [0] * len(self._index)
         for name, address in addresses.items():
-            bindings[self.engine.get_binding_index(name)] = int(address)
+            bindings[self._index[name]] = int(address)
         return bool(self.context.execute_async_v2(bindings=bindings, stream_handle=stream_handle))
 
 
