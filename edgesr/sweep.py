@@ -9,8 +9,6 @@ its store is merged back with ``edgesr results merge``.
 """
 
 import sys
-from dataclasses import dataclass, field
-from typing import List, Optional
 
 from edgesr_runtime.commands.options import select_shard
 from edgesr_runtime.errors import EdgesrError
@@ -21,32 +19,10 @@ from edgesr_runtime.store import ResultStore
 
 from edgesr.bench import BenchRequest, measure
 from edgesr.bench.host import lr_size
-
 from edgesr.exporting import export_zoo_models
+from edgesr.sweep_plan import DEVICE_TARGETS, SweepPlan
 
-DEVICE_TARGETS = ("jetson", "rpi")
-
-
-@dataclass
-class SweepPlan:
-    """Everything a sweep needs to know; defaults are a quick CPU sweep (shorter than trtexec's 3 s)."""
-
-    models: List[str]
-    target: str = "cpu"
-    runtime: str = "auto"
-    store: str = "edgesr-results.db"
-    bundles_dir: str = "edgesr-bundles"
-    datasets: List[str] = field(default_factory=lambda: ["Set14"])
-    resolution: str = "1920x1080"
-    threads: Optional[int] = None
-    warmup_ms: float = 200.0
-    duration_s: float = 1.0
-    iterations: int = 3
-    power: str = "auto"
-    workers: int = 2
-    device: Optional[str] = None
-    weights_dir: Optional[str] = None
-    command: str = ""
+__all__ = ["SweepPlan", "run_sweep"]
 
 
 def run_sweep(plan, shard=None, log=None):

@@ -11,9 +11,6 @@ from edgesr_runtime.files import ensure_folder, write_text
 from edgesr_runtime.harness import format_summary, to_json, write_latency
 from edgesr_runtime.store import ResultStore
 
-from edgesr.bench import BenchRequest, measure
-from edgesr.bench.host import default_output
-
 RUNTIME_CHOICES = ("auto", "torch", "onnxruntime", "litert", "tensorrt")
 RUNTIME_ALIASES = {"pytorch": "torch", "ort": "onnxruntime", "onnx": "onnxruntime", "tflite": "litert",
                    "trt": "tensorrt"}
@@ -60,20 +57,21 @@ def add_parser(subparsers):
     p.set_defaults(func=run)
 
 
-def _request(args):
-    return BenchRequest(args.model_id, runtime=args.runtime, target=args.target, bundles_dir=args.bundles,
-                        resolution=args.resolution, end_to_end=args.end_to_end, weights_dir=args.weights_dir,
-                        **request_fields(args))
-
-
 def run(args):
+    # torch and the converters load here, not when the CLI starts (`edgesr --help`, `edgesr check` stay light)
+    from edgesr.bench import BenchRequest, measure
+    from edgesr.bench.host import default_output
+
     out = sys.stderr if args.json else sys.stdout
 
     def say(message):
         print(message, file=out)
         out.flush()
 
-    result = measure(_request(args), log=say).to_dict()
+    request = BenchRequest(args.model_id, runtime=args.runtime, target=args.target, bundles_dir=args.bundles,
+                           resolution=args.resolution, end_to_end=args.end_to_end, weights_dir=args.weights_dir,
+                           **request_fields(args))
+    result = measure(request, log=say).to_dict()
     say(format_summary(result))
     path = args.output or default_output(result)
     text = to_json(result)

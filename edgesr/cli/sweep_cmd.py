@@ -4,7 +4,7 @@ import os
 import shlex
 import sys
 
-from edgesr.sweep import SweepPlan, run_sweep
+from edgesr.sweep_plan import SweepPlan
 from edgesr_runtime.commands.options import (STORE_ENV, add_power_options, add_shard_option, add_store_option,
                                              add_timing_options, parse_shard, request_fields)
 
@@ -36,7 +36,9 @@ def add_parser(subparsers):
 
 
 def run(args):
+    # torch and the converters load here, not when the CLI starts (`edgesr --help`, `edgesr check` stay light)
     from edgesr.models import resolve_models
+    from edgesr.sweep import run_sweep
 
     shard = parse_shard(args.shard)
     plan = SweepPlan(

@@ -10,7 +10,7 @@ import pytest
 
 from edgesr_runtime.runners._imports import PYCUDA_INSTALL
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CUDA_ENV = "export CUDA_ROOT=/usr/local/cuda PATH=/usr/local/cuda/bin:$PATH"
 
 

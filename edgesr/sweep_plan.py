@@ -1,0 +1,28 @@
+"""What a sweep is asked to do (plain data, no torch): the CLI builds it at start-up, ``edgesr.sweep`` runs it."""
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+DEVICE_TARGETS = ("jetson", "rpi")
+
+
+@dataclass
+class SweepPlan:
+    """Everything a sweep needs to know; defaults are a quick CPU sweep (shorter than trtexec's 3 s)."""
+
+    models: List[str]
+    target: str = "cpu"
+    runtime: str = "auto"
+    store: str = "edgesr-results.db"
+    bundles_dir: str = "edgesr-bundles"
+    datasets: List[str] = field(default_factory=lambda: ["Set14"])
+    resolution: str = "1920x1080"
+    threads: Optional[int] = None
+    warmup_ms: float = 200.0
+    duration_s: float = 1.0
+    iterations: int = 3
+    power: str = "auto"
+    workers: int = 2
+    device: Optional[str] = None
+    weights_dir: Optional[str] = None
+    command: str = ""
