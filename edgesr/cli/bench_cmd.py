@@ -4,9 +4,9 @@ import argparse
 import os
 import sys
 
-RUNTIME_CHOICES = ("auto", "torch", "onnxruntime", "litert", "tensorrt")
+RUNTIME_CHOICES = ("auto", "torch", "onnxruntime", "litert", "tensorrt", "opencv")
 RUNTIME_ALIASES = {"pytorch": "torch", "ort": "onnxruntime", "onnx": "onnxruntime", "tflite": "litert",
-                   "trt": "tensorrt"}
+                   "trt": "tensorrt", "cv2": "opencv"}
 DEFAULT_STORE = "edgesr-results.db"
 STORE_ENV = "EDGESR_STORE"
 

@@ -15,7 +15,7 @@ from edgesr_runtime import bundle as bundle_io
 from edgesr_runtime import check as check_mod
 from edgesr_runtime.errors import EdgesrError
 
-from edgesr_export import fp16_scan, golden, int8_quality, onnx_export, tflite_export
+from edgesr_export import filterbank_export, fp16_scan, golden, int8_quality, onnx_export, tflite_export
 from edgesr_export.capture import quiet
 from edgesr_export.images import calibration_inputs
 from edgesr_export.manifest import new_manifest, options_record
@@ -38,6 +38,7 @@ class Job:
     samples: list
     manifest: dict
     entries: dict = field(default_factory=dict)
+    filter_bank: object = None  # the model as an edgesr_runtime.filterbank.FilterBank, when it is one
 
     def path(self, name):
         return self.folder / name
@@ -110,7 +111,7 @@ def _shape_facts(entry):
 
 
 PRODUCERS = {"onnx": _onnx, "tflite_fp32": _tflite_fp32, "tflite_fp16": _tflite_fp16, "tflite_int8": _tflite_int8,
-             "engine_plan": _engine_plan}
+             "engine_plan": _engine_plan, "filterbank": filterbank_export.produce}
 
 
 # -- one artifact --------------------------------------------------------------------------------
@@ -210,6 +211,7 @@ def export_bundle(model_id, target, out_dir, options=None, weights_dir=None, for
     """
     from edgesr import __version__
     from edgesr.models import count_parameters, create_model, get_config
+    from edgesr.models.filterbank import filter_bank
 
     log = log or (lambda message: None)
     started = time.time()
@@ -227,10 +229,13 @@ def export_bundle(model_id, target, out_dir, options=None, weights_dir=None, for
     try:
         module = create_model(model_id, weights_dir=weights_dir)
         manifest = new_manifest(config, target, options, count_parameters(module), lr_height, lr_width, __version__)
-        job = Job(config, target, options, module, work, lr_height, lr_width, [], manifest)
+        job = Job(config, target, options, module, work, lr_height, lr_width, [], manifest,
+                  filter_bank=filter_bank(module))
         _write_golden(job, golden.golden_inputs(config.scale, lr_height, lr_width, options["golden"],
                                                 dynamic=options.get("dynamic", False)))
         for spec in select_artifacts(target, options["precision"]):
+            if spec.producer == "filterbank" and job.filter_bank is None:
+                continue  # only models that are a bank of filters on the LR image have this form
             job.entries[spec.name] = _make_artifact(job, spec, log)
         _finish(job, name)
     except BaseException:

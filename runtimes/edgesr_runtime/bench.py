@@ -260,7 +260,7 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("model", help="model file (.onnx, .tflite, .engine) or a bundle folder")
-    parser.add_argument("--runtime", choices=["auto", "onnxruntime", "litert", "tensorrt"],
+    parser.add_argument("--runtime", choices=["auto", "onnxruntime", "litert", "tensorrt", "opencv"],
                         help="runtime (default: from the file suffix; for a bundle folder 'auto': time every "
                              "artifact that passed parity briefly and keep the fastest by median)")
     parser.add_argument("--model-id", help="zoo model id for the result (default: bundle id or file name); "
