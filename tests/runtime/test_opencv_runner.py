@@ -69,11 +69,12 @@ BANKS = {
 }
 
 
+@pytest.mark.parametrize("threads", [1, 2])  # 2: output row phases on a thread pool
 @pytest.mark.parametrize("case", list(BANKS))
-def test_runner_matches_reference_including_borders(tmp_path, case):
+def test_runner_matches_reference_including_borders(tmp_path, case, threads):
     bank, shape = BANKS[case]
     x = np.random.default_rng(7).random(shape, dtype=np.float32)
-    with open_runner(None, save(tmp_path, bank, shape), threads=2) as runner:
+    with open_runner(None, save(tmp_path, bank, shape), threads=threads) as runner:
         y = runner.infer(x)
         assert runner.describe()["runtime"] == "opencv"
     assert y.dtype == np.float32 and y.shape == (1, 1, shape[2] * bank.scale, shape[3] * bank.scale)

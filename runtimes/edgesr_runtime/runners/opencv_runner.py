@@ -3,8 +3,12 @@
 Per output phase it filters the low-resolution frame with that phase's kernels (zero border, as the
 models pad), reduces them in place (``cv2.max``) and interleaves the s phases of each output row
 with ``cv2.merge`` straight into a strided view of the output: no s²·C-channel tensor, no extra copy.
-See ``edgesr_runtime.filterbank`` for the format. Needs numpy and opencv-python(-headless) only.
+With ``threads`` > 1 the s output row phases run on a thread pool (OpenCV releases the GIL; its own
+filter2D is single-threaded). See ``edgesr_runtime.filterbank`` for the format. Needs numpy and
+opencv-python(-headless) only.
 """
+
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -31,6 +35,7 @@ class OpenCVRunner(Runner):
         super(OpenCVRunner, self).__init__(path, **kwargs)
         self._bank = None
         self._buffers = {}
+        self._pool = None
 
     def _load(self):
         self._cv2, self._version = import_backend()
@@ -45,13 +50,16 @@ class OpenCVRunner(Runner):
         dims = tuple(None if d < 0 else d for d in input_shape)
         out_dims = tuple(None if d < 0 else d for d in self._bank.output_shape(input_shape))
         self._metas = (TensorMeta("input", dims, "float32", None), TensorMeta("output", out_dims, "float32", None))
+        workers = min(int(self.threads or 1), self._bank.scale)
+        if workers > 1:
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="edgesr-opencv")
 
-    def _phase_buffers(self, height, width):
-        """s² phase images and one scratch image for an H×W input, allocated once per size."""
+    def _row_buffers(self, height, width):
+        """Per output row phase: s phase images and one scratch image, allocated once per input size."""
         key = (height, width)
         if key not in self._buffers:
-            count = self._bank.scale ** 2 + (1 if self._bank.groups > 1 else 0)
-            self._buffers[key] = [np.empty((height, width), np.float32) for _ in range(count)]
+            s = self._bank.scale
+            self._buffers[key] = [[np.empty((height, width), np.float32) for _ in range(s + 1)] for _ in range(s)]
         return self._buffers[key]
 
     def _filter_phase(self, image, phase, dst, scratch):
@@ -64,25 +72,39 @@ class OpenCVRunner(Runner):
             if n > 0:
                 cv2.max(dst, scratch, dst=dst)
 
+    def _output_row_phase(self, image, i, buffers, by_row):
+        """Output rows h·s + i: the s phases (i, j), interleaved into ``by_row[:, i]`` (a strided view)."""
+        s = self._bank.scale
+        phases, scratch = buffers[:s], buffers[s]
+        for j, dst in enumerate(phases):
+            self._filter_phase(image, i * s + j, dst, scratch)
+        if s == 1:
+            np.copyto(by_row[:, 0, :, 0], phases[0])
+        else:
+            self._cv2.merge(phases, dst=by_row[:, i])
+
     def _infer(self, native):
         count, _, height, width = native.shape
         s = self._bank.scale
-        buffers = self._phase_buffers(height, width)
-        phases, scratch = buffers[:s * s], (buffers[s * s] if len(buffers) > s * s else None)
+        buffers = self._row_buffers(height, width)
         out = np.empty((count, 1, height * s, width * s), np.float32)
         for n in range(count):
-            for phase, dst in enumerate(phases):
-                self._filter_phase(native[n, 0], phase, dst, scratch)
             by_row = out[n, 0].reshape(height, s, width, s)  # [h, i, w, j] = y[h·s + i, w·s + j]
-            for i in range(s):
-                if s == 1:
-                    np.copyto(by_row[:, 0, :, 0], phases[0])
-                else:
-                    self._cv2.merge(phases[i * s:(i + 1) * s], dst=by_row[:, i])
+            if self._pool is None:
+                for i in range(s):
+                    self._output_row_phase(native[n, 0], i, buffers[i], by_row)
+            else:
+                jobs = [self._pool.submit(self._output_row_phase, native[n, 0], i, buffers[i], by_row)
+                        for i in range(s)]
+                for job in jobs:
+                    job.result()
         return out
 
     def _close(self):
         self._buffers = {}
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def _input_meta(self):
         return self._metas[0]
