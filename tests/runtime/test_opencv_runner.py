@@ -69,7 +69,7 @@ BANKS = {
 }
 
 
-@pytest.mark.parametrize("threads", [1, 2])  # 2: output row phases on a thread pool
+@pytest.mark.parametrize("threads", [1, 2])  # 2: phases on a thread pool
 @pytest.mark.parametrize("case", list(BANKS))
 def test_runner_matches_reference_including_borders(tmp_path, case, threads):
     bank, shape = BANKS[case]

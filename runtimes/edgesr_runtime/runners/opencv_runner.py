@@ -3,8 +3,8 @@
 Per output phase it filters the low-resolution frame with that phase's kernels (zero border, as the
 models pad), reduces them in place (``cv2.max``) and interleaves the s phases of each output row
 with ``cv2.merge`` straight into a strided view of the output: no s²·C-channel tensor, no extra copy.
-With ``threads`` > 1 the s output row phases run on a thread pool (OpenCV releases the GIL; its own
-filter2D is single-threaded). See ``edgesr_runtime.filterbank`` for the format. Needs numpy and
+With ``threads`` > 1 the s² phases, then the s interleaves, run on a thread pool (OpenCV releases
+the GIL; its filter2D is single-threaded). See ``edgesr_runtime.filterbank`` for the format. Needs numpy and
 opencv-python(-headless) only.
 """
 
@@ -50,16 +50,19 @@ class OpenCVRunner(Runner):
         dims = tuple(None if d < 0 else d for d in input_shape)
         out_dims = tuple(None if d < 0 else d for d in self._bank.output_shape(input_shape))
         self._metas = (TensorMeta("input", dims, "float32", None), TensorMeta("output", out_dims, "float32", None))
-        workers = min(int(self.threads or 1), self._bank.scale)
+        workers = min(int(self.threads or 1), self._bank.scale ** 2)
         if workers > 1:
             self._pool = ThreadPoolExecutor(workers, thread_name_prefix="edgesr-opencv")
 
-    def _row_buffers(self, height, width):
-        """Per output row phase: s phase images and one scratch image, allocated once per input size."""
+    def _phase_buffers(self, height, width):
+        """(s² phase images, s² scratch images or Nones) for an H×W input, allocated once per size."""
         key = (height, width)
         if key not in self._buffers:
-            s = self._bank.scale
-            self._buffers[key] = [[np.empty((height, width), np.float32) for _ in range(s + 1)] for _ in range(s)]
+            count = self._bank.scale ** 2
+            phases = [np.empty((height, width), np.float32) for _ in range(count)]
+            scratch = [np.empty((height, width), np.float32) if self._bank.groups > 1 else None
+                       for _ in range(count)]
+            self._buffers[key] = (phases, scratch)
         return self._buffers[key]
 
     def _filter_phase(self, image, phase, dst, scratch):
@@ -72,33 +75,37 @@ class OpenCVRunner(Runner):
             if n > 0:
                 cv2.max(dst, scratch, dst=dst)
 
-    def _output_row_phase(self, image, i, buffers, by_row):
-        """Output rows h·s + i: the s phases (i, j), interleaved into ``by_row[:, i]`` (a strided view)."""
+    def _interleave_row_phase(self, phases, i, by_row):
+        """Output rows h·s + i: phases (i, 0) .. (i, s-1) interleaved into ``by_row[:, i]`` (a strided view)."""
         s = self._bank.scale
-        phases, scratch = buffers[:s], buffers[s]
-        for j, dst in enumerate(phases):
-            self._filter_phase(image, i * s + j, dst, scratch)
         if s == 1:
             np.copyto(by_row[:, 0, :, 0], phases[0])
         else:
-            self._cv2.merge(phases, dst=by_row[:, i])
+            self._cv2.merge(phases[i * s:(i + 1) * s], dst=by_row[:, i])
 
     def _infer(self, native):
         count, _, height, width = native.shape
         s = self._bank.scale
-        buffers = self._row_buffers(height, width)
+        phases, scratch = self._phase_buffers(height, width)
         out = np.empty((count, 1, height * s, width * s), np.float32)
+        run = self._run_all if self._pool is None else self._run_pooled
         for n in range(count):
+            image = native[n, 0]
             by_row = out[n, 0].reshape(height, s, width, s)  # [h, i, w, j] = y[h·s + i, w·s + j]
-            if self._pool is None:
-                for i in range(s):
-                    self._output_row_phase(native[n, 0], i, buffers[i], by_row)
-            else:
-                jobs = [self._pool.submit(self._output_row_phase, native[n, 0], i, buffers[i], by_row)
-                        for i in range(s)]
-                for job in jobs:
-                    job.result()
+            run(lambda p: self._filter_phase(image, p, phases[p], scratch[p]), s * s)
+            run(lambda i: self._interleave_row_phase(phases, i, by_row), s)
         return out
+
+    @staticmethod
+    def _run_all(task, count):
+        for index in range(count):
+            task(index)
+
+    def _run_pooled(self, task, count):
+        """task(0..count-1) on the pool; workers take tasks as they come free, so one stalled thread
+        (a busy machine) does not hold up the rest."""
+        for _ in self._pool.map(task, range(count)):
+            pass
 
     def _close(self):
         self._buffers = {}
