@@ -1,4 +1,4 @@
-"""eSR-MAX and Bicubic as filter banks: the OpenCV runner against the PyTorch module on a real image.
+"""eSR-MAX, Bicubic and C = 1 eSR-TM / eSR-TR as filter banks: the OpenCV runner against the PyTorch module on a real image.
 
 Tolerance: both sides compute each output as a float32 sum over the same ``taps`` products (the bank's
 kernel frame: all taps of a ConvTranspose2d phase or of the K×K conv) of float32 weights and inputs in
@@ -19,7 +19,8 @@ pytest.importorskip("cv2", reason="OpenCV (opencv-python-headless) is not instal
 
 UNIT_ROUNDOFF = 2.0 ** -24
 MODELS = ["eSR-MAX_s2_K3_C1", "eSR-MAX_s2_K7_C16", "eSR-MAX_s3_K5_C1", "eSR-MAX_s3_K3_C8", "eSR-MAX_s4_K7_C1",
-          "eSR-MAX_s4_K5_C4", "Bicubic_s2", "Bicubic_s3", "Bicubic_s4"]
+          "eSR-MAX_s4_K5_C4", "Bicubic_s2", "Bicubic_s3", "Bicubic_s4", "eSR-TM_s2_K5_C1", "eSR-TM_s4_K3_C1",
+          "eSR-TR_s3_K7_C1", "eSR-TR_s2_K3_C1"]
 
 
 def float32_bound(bank):
@@ -43,7 +44,7 @@ def test_runner_matches_pytorch_on_a_real_image(model_id, shared_weights, butter
     assert np.abs(actual - expected).max() <= float32_bound(bank)
 
 
-@pytest.mark.parametrize("model_id", ["eSR-TM_s2_K3_C1", "eSR-TR_s2_K3_C1", "ESPCN_s2_D0_S3", "FSRCNN_s2_D6_S1_M1",
+@pytest.mark.parametrize("model_id", ["eSR-TM_s2_K3_C2", "eSR-TR_s2_K3_C4", "ESPCN_s2_D0_S3", "FSRCNN_s2_D6_S1_M1",
                                       "eSR-CNN_s2_C2_D1_S3"])
 def test_other_families_have_no_filter_bank(model_id):
     assert filter_bank(create_model(model_id)) is None
