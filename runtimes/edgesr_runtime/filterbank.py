@@ -103,12 +103,13 @@ def load(path):
                 raise EdgesrError("%s is not a filter bank: no %s" % (path, ", ".join(missing)),
                                   "re-export the bundle with `edgesr export`")
             if str(data["format"]) != FORMAT:
-                raise EdgesrError("%s has format %r; this edgesr_runtime reads %r" % (path, str(data["format"]), FORMAT),
+                found = str(data["format"])
+                raise EdgesrError("%s has format %r; this edgesr_runtime reads %r" % (path, found, FORMAT),
                                   "use the edgesr_runtime version that matches the exporter")
             bank = FilterBank(np.ascontiguousarray(data["kernels"]), tuple(int(a) for a in data["anchor"]),
                               int(data["scale"]), int(data["groups"]), str(data["reduction"]))
             input_shape = [int(d) for d in data["input_shape"]]
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+    except (OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as err:
         raise EdgesrError("%s is not a valid filter-bank file (truncated or corrupt?): %s" % (path, err),
                           "re-export the bundle")
     if len(input_shape) != 4 or input_shape[1] != 1:

@@ -1,4 +1,5 @@
-"""eSR-MAX, Bicubic and C = 1 eSR-TM / eSR-TR as filter banks: the OpenCV runner against the PyTorch module on a real image.
+"""eSR-MAX, Bicubic and C = 1 eSR-TM / eSR-TR as filter banks: the OpenCV runner against the PyTorch module
+on a real image.
 
 Tolerance: both sides compute each output as a float32 sum over the same ``taps`` products (the bank's
 kernel frame: all taps of a ConvTranspose2d phase or of the K×K conv) of float32 weights and inputs in

@@ -15,13 +15,13 @@ from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.filterbank import FilterBank
 from edgesr_runtime.runners import open_runner, runtime_for_path
 
-cv2 = pytest.importorskip("cv2", reason="OpenCV (opencv-python-headless) is not installed")
+pytest.importorskip("cv2", reason="OpenCV (opencv-python-headless) is not installed")
 
 UNIT_ROUNDOFF = 2.0 ** -24
 
 
 def reference(bank, x):
-    """float64 N×1×sH×sW output of ``bank`` on an N×1×H×W input, computed literally from the format's definition."""
+    """float64 N×1×sH×sW output of ``bank`` on N×1×H×W input, computed literally from the format's definition."""
     kernels = bank.kernels.astype(np.float64)
     _, kh, kw = kernels.shape
     ay, ax = bank.anchor
