@@ -11,9 +11,9 @@ from edgesr_runtime.files import ensure_folder, write_text
 from edgesr_runtime.harness import format_summary, to_json, write_latency
 from edgesr_runtime.store import ResultStore
 
-RUNTIME_CHOICES = ("auto", "torch", "onnxruntime", "litert", "tensorrt")
+RUNTIME_CHOICES = ("auto", "torch", "onnxruntime", "litert", "tensorrt", "opencv")
 RUNTIME_ALIASES = {"pytorch": "torch", "ort": "onnxruntime", "onnx": "onnxruntime", "tflite": "litert",
-                   "trt": "tensorrt"}
+                   "trt": "tensorrt", "cv2": "opencv"}
 
 
 def _runtime(text):

@@ -17,7 +17,7 @@ from edgesr_runtime import check as check_mod
 from edgesr_runtime import files
 from edgesr_runtime.errors import EdgesrError
 
-from edgesr_export import fp16_scan, golden, int8_quality, onnx_export, tflite_export
+from edgesr_export import deployment, filterbank_export, fp16_scan, golden, int8_quality, onnx_export, tflite_export
 from edgesr_export.capture import quiet
 from edgesr_export.description import ModelDescription
 from edgesr_export.images import calibration_inputs
@@ -41,6 +41,7 @@ class Job:
     samples: list
     manifest: dict
     entries: dict = field(default_factory=dict)
+    filter_bank: object = None  # the model as an edgesr_runtime.filterbank.FilterBank, when it is one
 
     def path(self, name):
         return self.folder / name
@@ -113,7 +114,7 @@ def _shape_facts(entry):
 
 
 PRODUCERS = {"onnx": _onnx, "tflite_fp32": _tflite_fp32, "tflite_fp16": _tflite_fp16, "tflite_int8": _tflite_int8,
-             "engine_plan": _engine_plan}
+             "engine_plan": _engine_plan, "filterbank": filterbank_export.produce}
 
 
 # -- one artifact --------------------------------------------------------------------------------
@@ -241,10 +242,13 @@ def export_bundle(module, description, target, out_dir, options=None, force=Fals
     try:
         parameters = sum(p.numel() for p in module.parameters())
         manifest = new_manifest(description, target, resolved, parameters, lr_height, lr_width)
-        job = Job(description, target, resolved, module, work, lr_height, lr_width, [], manifest)
+        job = Job(description, target, resolved, module, work, lr_height, lr_width, [], manifest,
+                  filter_bank=deployment.filter_bank_of(module))
         _write_golden(job, golden.golden_inputs(description.scale, lr_height, lr_width, resolved["golden"],
                                                 dynamic=resolved.get("dynamic", False)))
         for spec in select_artifacts(target, resolved["precision"]):
+            if spec.producer == "filterbank" and job.filter_bank is None:
+                continue  # only modules that are a bank of filters on the LR image have this form
             job.entries[spec.name] = _make_artifact(job, spec, log)
         _finish(job, name)
     except BaseException:

@@ -32,8 +32,8 @@ class ArtifactSpec:
 
     name: str
     file: str
-    format: str  # onnx | tflite | tensorrt
-    runtime: str  # onnxruntime | litert | tensorrt
+    format: str  # onnx | tflite | tensorrt | filterbank (only for models that are a filter bank)
+    runtime: str  # onnxruntime | litert | tensorrt | opencv
     precision: str  # fp32 | fp16 | int8
     producer: str
     always: bool = False  # shipped whatever --precision selects (the source of an on-device build)
@@ -120,11 +120,11 @@ JETSON = Profile(
 )
 RPI = Profile(
     "rpi400", "Raspberry Pi 400 (4x Cortex-A72, ARMv8.0: no FP16 arithmetic)", "64-bit Raspberry Pi OS (bookworm)",
-    "3.11", ('pip install "./runtimes[litert,onnxruntime]"',),
+    "3.11", ('pip install "./runtimes[litert,onnxruntime,opencv]"',),
     "FP16 files only halve the size on the Pi (computed in FP32); 32-bit Pi OS has no LiteRT/ORT wheels",
 )
 HOST = Profile("host-cpu", "this machine's CPU", "any OS with Python 3.8+", "3.8+",
-               ('pip install "./runtimes[litert,onnxruntime]"',))
+               ('pip install "./runtimes[litert,onnxruntime,opencv]"',))
 
 ONNX_FP32 = ArtifactSpec("onnx-fp32", "model.onnx", "onnx", "onnxruntime", "fp32", "onnx")
 TFLITE_FP32 = ArtifactSpec("tflite-fp32", "model_fp32.tflite", "tflite", "litert", "fp32", "tflite_fp32",
@@ -137,6 +137,7 @@ TRT_FP16 = ArtifactSpec("tensorrt-fp16", "model_fp16.engine", "tensorrt", "tenso
                         requires=("onnx-fp32",), on_device=True)
 TRT_FP32 = ArtifactSpec("tensorrt-fp32", "model_fp32.engine", "tensorrt", "tensorrt", "fp32", "engine_plan",
                         requires=("onnx-fp32",), on_device=True)
+OPENCV_FP32 = ArtifactSpec("opencv-fp32", "model.filters.npz", "filterbank", "opencv", "fp32", "filterbank")
 JETSON_ONNX = ArtifactSpec("onnx-fp32", "model.onnx", "onnx", "onnxruntime", "fp32", "onnx", always=True)
 
 _TFLITE_OPTIONS = ("resolution", "opset", "precision", "layout", "golden", "calibration", "validation")
@@ -151,10 +152,11 @@ TARGETS = {
                ("resolution", "opset", "precision", "golden", "calibration"),
                aliases=("xavier", "tensorrt", "trt", "engine"), checks=("fp16_range",), defaults={"calibration": 2}),
         Target("rpi", "Raspberry Pi 400: TFLite FP32/FP16/INT8 (LiteRT) and ONNX (ONNX Runtime CPU)", RPI,
-               (ONNX_FP32, TFLITE_FP32, TFLITE_FP16, TFLITE_INT8), ("fp32", "fp16", "int8"), _TFLITE_OPTIONS,
-               aliases=("pi", "rpi400", "raspberrypi")),
+               (ONNX_FP32, TFLITE_FP32, TFLITE_FP16, TFLITE_INT8, OPENCV_FP32), ("fp32", "fp16", "int8"),
+               _TFLITE_OPTIONS, aliases=("pi", "rpi400", "raspberrypi")),
         Target("cpu", "this host: ONNX Runtime + LiteRT on the CPU", HOST,
-               (ONNX_FP32, TFLITE_FP32, TFLITE_FP16, TFLITE_INT8), ("fp32",), _TFLITE_OPTIONS, aliases=("host",)),
+               (ONNX_FP32, TFLITE_FP32, TFLITE_FP16, TFLITE_INT8, OPENCV_FP32), ("fp32",), _TFLITE_OPTIONS,
+               aliases=("host",)),
     )
 }
 

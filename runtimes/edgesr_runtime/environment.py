@@ -35,6 +35,7 @@ RUNTIMES = (
     ("cuda-python", ("cuda-python", "cuda-bindings"), "cuda", False),
     ("torch", ("torch",), "torch", False),
     ("nvidia-ml-py", ("nvidia-ml-py", "pynvml"), "pynvml", False),
+    ("opencv", ("opencv-python-headless", "opencv-python", "opencv-contrib-python"), "cv2", False),
 )
 
 # (implementer, part) from /proc/cpuinfo -> core name, for ARM boards whose cpuinfo has no model name.

@@ -69,7 +69,7 @@ def test_defaults_are_filled_in():
 def test_selected_artifacts_bring_what_they_are_made_from():
     rpi = get_target("rpi")
     assert [a.name for a in select_artifacts(rpi, ("int8",))] == ["tflite-fp32", "tflite-int8"]
-    assert [a.name for a in select_artifacts(rpi, ("fp32",))] == ["onnx-fp32", "tflite-fp32"]
+    assert [a.name for a in select_artifacts(rpi, ("fp32",))] == ["onnx-fp32", "tflite-fp32", "opencv-fp32"]
     jetson = get_target("jetson")
     assert [a.name for a in select_artifacts(jetson, ("fp16",))] == ["onnx-fp32", "tensorrt-fp16"]
     assert all(a.on_device for a in select_artifacts(jetson, ("fp32",)) if a.format == "tensorrt")

@@ -49,7 +49,7 @@ def test_runtime_for_path_and_unknown_suffix():
 
 def test_available_runtimes_reports_version_or_hint():
     rows = {name: (ok, detail) for name, ok, detail in available_runtimes()}
-    assert set(rows) == {"onnxruntime", "litert", "tensorrt"}
+    assert set(rows) == {"onnxruntime", "litert", "tensorrt", "opencv"}
     for ok, detail in rows.values():
         assert isinstance(ok, bool) and detail
     if not rows["tensorrt"][0]:

@@ -37,7 +37,7 @@ def add_arguments(parser):
                      "  python -m edgesr_runtime bench model.engine --power tegrastats --idle-s 5 --json > run.json")
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("model", help="model file (.onnx, .tflite, .engine) or a bundle folder")
-    parser.add_argument("--runtime", choices=[AUTO, "onnxruntime", "litert", "tensorrt"],
+    parser.add_argument("--runtime", choices=[AUTO, "onnxruntime", "litert", "tensorrt", "opencv"],
                         help="runtime (default: from the file suffix; for a bundle folder 'auto': time every "
                              "artifact that passed parity briefly and keep the fastest by median)")
     parser.add_argument("--model-id", help="model id for the result (default: bundle id or file name)")

@@ -12,6 +12,7 @@ BACKENDS = (
     Backend("onnxruntime", "onnxruntime_runner", "OnnxRuntimeRunner", (".onnx",), ("ort", "onnx")),
     Backend("litert", "litert_runner", "LiteRTRunner", (".tflite",), ("tflite", "tflite-runtime", "ai-edge-litert")),
     Backend("tensorrt", "tensorrt_runner", "TensorRTRunner", (".engine", ".plan", ".trt"), ("trt",)),
+    Backend("opencv", "opencv_runner", "OpenCVRunner", (".filters.npz",), ("cv2", "filterbank")),
 )
 
 RUNTIMES = tuple(b.name for b in BACKENDS)
@@ -27,10 +28,10 @@ def backend(name):
 
 
 def runtime_for_path(path):
-    """The runtime that runs a model file, from its suffix (.onnx, .tflite, .engine)."""
-    suffix = os.path.splitext(str(path))[1].lower()
+    """The runtime that runs a model file, from its suffix (.onnx, .tflite, .engine, .filters.npz)."""
+    name = os.path.basename(str(path)).lower()
     for entry in BACKENDS:
-        if suffix in entry.suffixes:
+        if name.endswith(entry.suffixes):
             return entry.name
     known = ", ".join(s for b in BACKENDS for s in b.suffixes)
     raise EdgesrError("cannot tell the runtime of %s from its suffix" % os.path.basename(str(path)),
