@@ -1,0 +1,237 @@
+"""Deployment forms: each zoo module rewritten as an equivalent graph that runs faster after export.
+
+``deployment_form(module, runtime)`` returns a new module with the same output in real arithmetic
+(float32 results differ from the reference only by rounding: same products, summed in another
+order) and ``form.rewrites``, the names of the rewrites it carries:
+
+* ``lr-grid-attention`` (eSR-TM / eSR-TR / eSR-CNN): the reference shuffles 2-3·s²·C channels to
+  the high-resolution grid and then takes Σ_c value_c · softmax_c(logit). Shuffled channel c at
+  sub-pixel (i, j) is conv channel c·s² + i·s + j, so the same sum can be taken on the
+  low-resolution grid per sub-pixel, leaving a depth-to-space of only s² channels. Value, key
+  (and query) become separate convolutions whose output channels are ordered sub-pixel-major.
+* ``expsum-softmax`` (ONNX Runtime): softmax_c as exp(l - max_c l) / Σ exp(l - max_c l), written
+  out (ReduceMax, Sub, Exp, ReduceSum, Div) because ORT's Softmax over a non-last axis transposes.
+* ``lr-grid-max`` (eSR-MAX): the max over C on the low-resolution grid, then depth-to-space;
+  for C = 1 there is no max at all.
+* ``subpixel-conv-transpose`` (FSRCNN, Bicubic): the stride-s ConvTranspose2d as one Conv2d to s²
+  phases on the low-resolution grid + depth-to-space. Output pixel s·m + r only receives the taps
+  k ≡ r + padding (mod s), so each phase is a plain correlation with a sub-kernel; zero-padding
+  the low-resolution input keeps the transposed convolution's border exactly.
+* ``activation-before-shuffle`` (ESPCN): the sigmoid before the pixel shuffle (an elementwise op
+  commutes with a permutation), so runtimes can fuse it into the convolution.
+* ``prelu-as-leaky-relu`` (FSRCNN): PReLU with one shared slope is LeakyReLU(slope), which runtimes
+  fuse into the convolution.
+
+Every form exports with standard ONNX ops at opset <= 17 (Conv, DepthToSpace, ReduceMax/Sum, Exp,
+Sub, Div, Mul, Softmax, Reshape, Pad, Tanh, Sigmoid, LeakyRelu) that TensorRT 8.5's parser accepts.
+"""
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from edgesr.models import families
+
+RUNTIMES = ("onnxruntime", "litert")
+
+
+def _check_runtime(runtime):
+    if runtime not in RUNTIMES:
+        raise ValueError("runtime must be one of %s, not %r" % (", ".join(RUNTIMES), runtime))
+
+
+def _subpixel_major(conv, scale, groups, channels):
+    """``groups`` Conv2d layers cut from ``conv`` (channels g·s²·C + c·s² + p), each ordered p·C + c."""
+    weight = conv.weight.detach().reshape(groups, channels, scale * scale, *conv.weight.shape[1:])
+    bias = None if conv.bias is None else conv.bias.detach().reshape(groups, channels, scale * scale)
+    layers = []
+    for g in range(groups):
+        layer = nn.Conv2d(conv.in_channels, scale * scale * channels, conv.kernel_size, padding=conv.padding,
+                          bias=bias is not None)
+        layer.weight.data.copy_(weight[g].transpose(0, 1).reshape(layer.weight.shape))
+        if bias is not None:
+            layer.bias.data.copy_(bias[g].transpose(0, 1).reshape(-1))
+        layers.append(layer)
+    return layers
+
+
+def _expsum_softmax(logits, dim):
+    """softmax along ``dim`` written as exp(l - max) / Σ exp(l - max) (no Softmax node)."""
+    shifted = torch.exp(logits - logits.amax(dim=dim, keepdim=True))
+    return shifted / shifted.sum(dim=dim, keepdim=True)
+
+
+class LRGridAttention(nn.Module):
+    """Σ_c value_c · softmax_c(logits) per sub-pixel on the LR grid, then depth-to-space of s² channels.
+
+    ``combine`` names the logits: "key" (eSR-TM), "query*key" (eSR-TR), "key*key" (eSR-CNN).
+    ``softmax``: "native" (one Softmax node) or "expsum" (see ``_expsum_softmax``).
+    """
+
+    def __init__(self, body, conv, scale, channels, combine, softmax="native"):
+        super().__init__()
+        groups = {"key": 2, "key*key": 2, "query*key": 3}[combine]
+        self.body = body if body is not None else nn.Identity()
+        self.convs = nn.ModuleList(_subpixel_major(conv, scale, groups, channels))
+        self.scale, self.channels, self.combine, self.softmax = scale, channels, combine, softmax
+        self.shuffle = nn.PixelShuffle(scale)
+
+    def _grouped(self, t):
+        n, _, h, w = t.shape
+        return t.reshape(n, self.scale * self.scale, self.channels, h, w)
+
+    def forward(self, x):
+        features = self.body(x)
+        value, *rest = [self._grouped(conv(features)) for conv in self.convs]
+        if self.combine == "key":
+            logits = rest[0]
+        elif self.combine == "key*key":
+            logits = rest[0] * rest[0]
+        else:
+            logits = rest[0] * rest[1]
+        if self.softmax == "native":
+            return self.shuffle((value * torch.softmax(logits, dim=2)).sum(dim=2))
+        if self.softmax == "expsum":
+            logits = logits - logits.amax(dim=2, keepdim=True)
+        weights = torch.exp(logits)
+        return self.shuffle((value * weights).sum(dim=2) / weights.sum(dim=2))
+
+
+class LRGridMax(nn.Module):
+    """eSR-MAX: max over C per sub-pixel on the LR grid, then depth-to-space (no max when C = 1)."""
+
+    def __init__(self, conv, scale, channels):
+        super().__init__()
+        self.conv = _subpixel_major(conv, scale, 1, channels)[0]
+        self.scale, self.channels = scale, channels
+        self.shuffle = nn.PixelShuffle(scale)
+
+    def forward(self, x):
+        y = self.conv(x)
+        if self.channels > 1:
+            n, _, h, w = y.shape
+            y = y.reshape(n, self.scale * self.scale, self.channels, h, w).amax(dim=2)
+        return self.shuffle(y)
+
+
+def _phase_taps(kernel, stride, padding):
+    """Per output phase r: (first LR offset j of the sub-kernel, its tap indices k), for one axis.
+
+    Output o = s·m + r receives x[i]·w[k] for o = s·i - padding + k, i.e. i = m + (r + padding - k) / s.
+    """
+    phases = []
+    for r in range(stride):
+        taps = [k for k in range(kernel) if (r + padding - k) % stride == 0]
+        offsets = [(r + padding - k) // stride for k in taps]
+        phases.append(list(zip(offsets, taps)))
+    return phases
+
+
+class SubpixelConvTranspose(nn.Module):
+    """A stride-s ConvTranspose2d giving s·H × s·W as Conv2d(in, s²·out) on the zero-padded LR grid + shuffle."""
+
+    def __init__(self, layer):
+        super().__init__()
+        (kh, kw), (sh, sw), (ph, pw) = layer.kernel_size, layer.stride, layer.padding
+        (qh, qw), scale = layer.output_padding, sh
+        if sh != sw or kh != kw or ph != pw or layer.groups != 1 or layer.dilation != (1, 1):
+            raise ValueError("only square, ungrouped, undilated ConvTranspose2d layers are supported")
+        if kh - 2 * ph + qh != scale:
+            raise ValueError("the layer does not give exactly s·H × s·W (kernel - 2·padding + output_padding != s)")
+        phases = _phase_taps(kh, scale, ph)
+        low = min(j for phase in phases for j, _ in phase)
+        high = max(j for phase in phases for j, _ in phase)
+        size = high - low + 1
+        w = layer.weight.detach()  # in × out × K × K
+        out = layer.out_channels
+        weight = torch.zeros(out * scale * scale, layer.in_channels, size, size, dtype=w.dtype)
+        for ry, phase_y in enumerate(phases):
+            for rx, phase_x in enumerate(phases):
+                for jy, ky in phase_y:
+                    for jx, kx in phase_x:
+                        for o in range(out):
+                            weight[o * scale * scale + ry * scale + rx, :, jy - low, jx - low] = w[:, o, ky, kx]
+        self.pad = (-low, high, -low, high)
+        self.conv = nn.Conv2d(layer.in_channels, out * scale * scale, size, bias=layer.bias is not None)
+        self.conv.weight.data.copy_(weight)
+        if layer.bias is not None:
+            self.conv.bias.data.copy_(layer.bias.detach().repeat_interleave(scale * scale))
+        self.shuffle = nn.PixelShuffle(scale)
+
+    def forward(self, x):
+        return self.shuffle(self.conv(F.pad(x, self.pad)))
+
+
+def _leaky(prelu):
+    if prelu.weight.numel() != 1:
+        raise ValueError("only a PReLU with one shared slope is a LeakyReLU")
+    return nn.LeakyReLU(float(prelu.weight.detach().reshape(())))
+
+
+def _attention_form(module, runtime):
+    scale = module.filter[-1].upscale_factor if isinstance(module, families.ESRCNN) else module.shuffle.upscale_factor
+    softmax = "expsum" if runtime == "onnxruntime" else "native"
+    if isinstance(module, families.ESRCNN):
+        body, conv, combine = copy.deepcopy(module.filter[:-2]), module.filter[-2], "key*key"
+    else:
+        body, conv = None, module.filter
+        combine = "key" if isinstance(module, families.ESRTemplateMatching) else "query*key"
+    form = LRGridAttention(body, conv, scale, module.channels, combine, softmax)
+    return form, ("lr-grid-attention",) + (("expsum-softmax",) if softmax == "expsum" else ())
+
+
+def _espcn_form(module, runtime):
+    layers = list(copy.deepcopy(module.net))
+    shuffle, sigmoid = layers[-2], layers[-1]
+    form = nn.Sequential(*layers[:-2], sigmoid, shuffle)
+    return form, ("activation-before-shuffle",)
+
+
+def _fsrcnn_form(module, runtime):
+    layers = [_leaky(m) if isinstance(m, nn.PReLU) else copy.deepcopy(m) for m in module.net[:-1]]
+    form = nn.Sequential(*layers, SubpixelConvTranspose(module.net[-1]))
+    return form, ("prelu-as-leaky-relu", "subpixel-conv-transpose")
+
+
+def _max_form(module, runtime):
+    return LRGridMax(module.filter, module.shuffle.upscale_factor, module.filter.out_channels //
+                     module.shuffle.upscale_factor ** 2), ("lr-grid-max",)
+
+
+def _bicubic_form(module, runtime):
+    return SubpixelConvTranspose(module.net), ("subpixel-conv-transpose",)
+
+
+FORMS = (
+    (families.ESRTemplateMatching, _attention_form),
+    (families.ESRTransformer, _attention_form),
+    (families.ESRCNN, _attention_form),
+    (families.ESRMax, _max_form),
+    (families.ESPCN, _espcn_form),
+    (families.FSRCNN, _fsrcnn_form),
+    (families.Bicubic, _bicubic_form),
+)
+
+
+def deployment_form(module, runtime="onnxruntime"):
+    """The deployment form of a zoo module for ``runtime`` ("onnxruntime" or "litert"), in eval mode.
+
+    The form has the reference's output in real arithmetic; ``form.rewrites`` names its rewrites and
+    ``form.config`` is the module's config (when it has one). The reference module is not changed.
+    """
+    _check_runtime(runtime)
+    for family, build in FORMS:
+        if isinstance(module, family):
+            form, rewrites = build(module, runtime)
+            break
+    else:
+        raise TypeError("no deployment form for %s (not an edge-SR zoo module)" % type(module).__name__)
+    form = form.eval()
+    for parameter in form.parameters():
+        parameter.requires_grad_(False)
+    form.rewrites = tuple(rewrites)
+    if hasattr(module, "config"):
+        form.config = module.config
+    return form
