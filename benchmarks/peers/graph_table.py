@@ -104,7 +104,8 @@ def markdown(report):
     lines.append("|" + "|".join("---" if i in (0, 9) else "---:" for i in range(len(COLUMNS))) + "|")
     for row in report["rows"]:
         lines.append("| " + " | ".join(_cell(k, row.get(k)) for k, _ in COLUMNS) + " |")
-    lines += ["", "## Goals", "", "| model | goal | measured | target | verdict | roofline |", "|---|---|---:|---|---|---|"]
+    lines += ["", "## Goals", "", "| model | goal | measured | target | verdict | roofline |",
+              "|---|---|---:|---|---|---|"]
     lines += [_goal_line(goal) for goal in report["goals"]]
     lines += ["", "## Rewrites and max |artifact - torch| on one frame", ""]
     for row in report["rows"]:

@@ -65,8 +65,10 @@ def parse_args(argv=None):
                         help="threads for every runtime (default: all %d CPUs)" % os.cpu_count())
     parser.add_argument("--bundles", default="edgesr-bundles", help="bundle folder (default ./edgesr-bundles)")
     parser.add_argument("--warmup-ms", type=float, help="warm-up per measurement (default 200, quick 20)")
-    parser.add_argument("--duration-s", type=float, help="minimum timed seconds (default 3, quick 0.2; --graphs 1 per round)")
-    parser.add_argument("--iterations", type=int, help="minimum timed iterations (default 10, quick 3; --graphs 2 per round)")
+    parser.add_argument("--duration-s", type=float,
+                        help="minimum timed seconds (default 3, quick 0.2; --graphs: 1 per round)")
+    parser.add_argument("--iterations", type=int,
+                        help="minimum timed iterations (default 10, quick 3; --graphs: 2 per round)")
     parser.add_argument("--frames", type=int, help="distinct input frames (default 14, quick 3; --graphs 6)")
     parser.add_argument("--graphs", action="store_true",
                         help="reference vs optimised graphs per runtime, torch eager and cv2, with goals (see above)")

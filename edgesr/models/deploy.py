@@ -57,63 +57,75 @@ def _subpixel_major(conv, scale, groups, channels):
     return layers
 
 
-def _expsum_softmax(logits, dim):
-    """softmax along ``dim`` written as exp(l - max) / Σ exp(l - max) (no Softmax node)."""
-    shifted = torch.exp(logits - logits.amax(dim=dim, keepdim=True))
-    return shifted / shifted.sum(dim=dim, keepdim=True)
+def _phases(y, scale, channels, channels_last):
+    """Conv output N × (s²·C) × H × W (channels p·C + c) as N × s² × C × H × W or N × H × W × s² × C."""
+    n, _, h, w = y.shape
+    if channels_last:
+        return y.permute(0, 2, 3, 1).reshape(n, h, w, scale * scale, channels)
+    return y.reshape(n, scale * scale, channels, h, w)
+
+
+def _depth_to_space(y, scale, channels_last):
+    """One value per phase (N × s² × H × W, or N × H × W × s² channels-last) -> N × 1 × sH × sW.
+
+    Channels-last, this is one transpose N·H·W·s·s -> N·H·s·W·s, which the TFLite converter keeps
+    as a single TRANSPOSE (its pixel shuffle lowering needs three around an NCHW transpose).
+    """
+    if not channels_last:
+        return F.pixel_shuffle(y, scale)
+    n, h, w, _ = y.shape
+    return y.reshape(n, h, w, scale, scale).permute(0, 1, 3, 2, 4).reshape(n, 1, h * scale, w * scale)
 
 
 class LRGridAttention(nn.Module):
     """Σ_c value_c · softmax_c(logits) per sub-pixel on the LR grid, then depth-to-space of s² channels.
 
     ``combine`` names the logits: "key" (eSR-TM), "query*key" (eSR-TR), "key*key" (eSR-CNN).
-    ``softmax``: "native" (one Softmax node) or "expsum" (see ``_expsum_softmax``).
+    ``softmax``: "native" (one Softmax node over C) or "expsum": e = exp(l - max_c l), then
+    Σ value·e / Σ e (the division on s² channels only, no Softmax node).
+    ``channels_last``: reduce over the last axis of N × H × W × s² × C (TFLite's own layout).
     """
 
-    def __init__(self, body, conv, scale, channels, combine, softmax="native"):
+    def __init__(self, body, conv, scale, channels, combine, softmax="native", channels_last=False):
         super().__init__()
         groups = {"key": 2, "key*key": 2, "query*key": 3}[combine]
         self.body = body if body is not None else nn.Identity()
         self.convs = nn.ModuleList(_subpixel_major(conv, scale, groups, channels))
-        self.scale, self.channels, self.combine, self.softmax = scale, channels, combine, softmax
-        self.shuffle = nn.PixelShuffle(scale)
-
-    def _grouped(self, t):
-        n, _, h, w = t.shape
-        return t.reshape(n, self.scale * self.scale, self.channels, h, w)
+        self.scale, self.channels, self.combine = scale, channels, combine
+        self.softmax, self.channels_last = softmax, channels_last
 
     def forward(self, x):
         features = self.body(x)
-        value, *rest = [self._grouped(conv(features)) for conv in self.convs]
+        value, *rest = [_phases(conv(features), self.scale, self.channels, self.channels_last)
+                        for conv in self.convs]
         if self.combine == "key":
             logits = rest[0]
         elif self.combine == "key*key":
             logits = rest[0] * rest[0]
         else:
             logits = rest[0] * rest[1]
+        axis = -1 if self.channels_last else 2
         if self.softmax == "native":
-            return self.shuffle((value * torch.softmax(logits, dim=2)).sum(dim=2))
-        if self.softmax == "expsum":
-            logits = logits - logits.amax(dim=2, keepdim=True)
-        weights = torch.exp(logits)
-        return self.shuffle((value * weights).sum(dim=2) / weights.sum(dim=2))
+            y = (value * torch.softmax(logits, dim=axis)).sum(dim=axis)
+        else:
+            weights = torch.exp(logits - logits.amax(dim=axis, keepdim=True))
+            y = (value * weights).sum(dim=axis) / weights.sum(dim=axis)
+        return _depth_to_space(y, self.scale, self.channels_last)
 
 
 class LRGridMax(nn.Module):
     """eSR-MAX: max over C per sub-pixel on the LR grid, then depth-to-space (no max when C = 1)."""
 
-    def __init__(self, conv, scale, channels):
+    def __init__(self, conv, scale, channels, channels_last=False):
         super().__init__()
         self.conv = _subpixel_major(conv, scale, 1, channels)[0]
-        self.scale, self.channels = scale, channels
-        self.shuffle = nn.PixelShuffle(scale)
+        self.scale, self.channels, self.channels_last = scale, channels, channels_last
 
     def forward(self, x):
-        y = self.conv(x)
-        if self.channels > 1:
-            n, _, h, w = y.shape
-            y = y.reshape(n, self.scale * self.scale, self.channels, h, w).amax(dim=2)
-        return self.shuffle(y)
+        y = _phases(self.conv(x), self.scale, self.channels, self.channels_last)
+        y = y.amax(dim=-1 if self.channels_last else 2) if self.channels > 1 else y.squeeze(-1 if self.channels_last
+                                                                                              else 2)
+        return _depth_to_space(y, self.scale, self.channels_last)
 
 
 def _phase_taps(kernel, stride, padding):
@@ -129,21 +141,38 @@ def _phase_taps(kernel, stride, padding):
     return phases
 
 
-class SubpixelConvTranspose(nn.Module):
-    """A stride-s ConvTranspose2d giving s·H × s·W as Conv2d(in, s²·out) on the zero-padded LR grid + shuffle."""
+class DepthToSpace(nn.Module):
+    """N × s² × H × W -> N × 1 × sH × sW, as a pixel shuffle or channels-last (see ``_depth_to_space``)."""
 
-    def __init__(self, layer):
+    def __init__(self, scale, channels_last=False):
+        super().__init__()
+        self.scale, self.channels_last = scale, channels_last
+
+    def forward(self, y):
+        return _depth_to_space(y.permute(0, 2, 3, 1) if self.channels_last else y, self.scale, self.channels_last)
+
+
+class SubpixelConvTranspose(nn.Module):
+    """A stride-s ConvTranspose2d giving s·H × s·W as Conv2d(in, s²·out) on the zero-padded LR grid + shuffle.
+
+    ``channels_last``: the depth-to-space as one channels-last transpose (one output channel only).
+    """
+
+    def __init__(self, layer, channels_last=False):
         super().__init__()
         (kh, kw), (sh, sw), (ph, pw) = layer.kernel_size, layer.stride, layer.padding
         (qh, qw), scale = layer.output_padding, sh
         if sh != sw or kh != kw or ph != pw or layer.groups != 1 or layer.dilation != (1, 1):
             raise ValueError("only square, ungrouped, undilated ConvTranspose2d layers are supported")
+        if channels_last and layer.out_channels != 1:
+            raise ValueError("the channels-last depth-to-space is for one output channel")
         if kh - 2 * ph + qh != scale:
             raise ValueError("the layer does not give exactly s·H × s·W (kernel - 2·padding + output_padding != s)")
         phases = _phase_taps(kh, scale, ph)
-        low = min(j for phase in phases for j, _ in phase)
-        high = max(j for phase in phases for j, _ in phase)
-        size = high - low + 1
+        # taps at LR offsets -reach..reach: a symmetric Conv2d padding (an asymmetric one would export as a
+        # computed Pad); offsets no phase uses get zero weights, which add exact zeros
+        reach = max(abs(j) for phase in phases for j, _ in phase)
+        size = 2 * reach + 1
         w = layer.weight.detach()  # in × out × K × K
         out = layer.out_channels
         weight = torch.zeros(out * scale * scale, layer.in_channels, size, size, dtype=w.dtype)
@@ -152,16 +181,16 @@ class SubpixelConvTranspose(nn.Module):
                 for jy, ky in phase_y:
                     for jx, kx in phase_x:
                         for o in range(out):
-                            weight[o * scale * scale + ry * scale + rx, :, jy - low, jx - low] = w[:, o, ky, kx]
-        self.pad = (-low, high, -low, high)
-        self.conv = nn.Conv2d(layer.in_channels, out * scale * scale, size, bias=layer.bias is not None)
+                            weight[o * scale * scale + ry * scale + rx, :, jy + reach, jx + reach] = w[:, o, ky, kx]
+        self.conv = nn.Conv2d(layer.in_channels, out * scale * scale, size, padding=reach,
+                              bias=layer.bias is not None)
         self.conv.weight.data.copy_(weight)
         if layer.bias is not None:
             self.conv.bias.data.copy_(layer.bias.detach().repeat_interleave(scale * scale))
-        self.shuffle = nn.PixelShuffle(scale)
+        self.shuffle = DepthToSpace(scale, channels_last)
 
     def forward(self, x):
-        return self.shuffle(self.conv(F.pad(x, self.pad)))
+        return self.shuffle(self.conv(x))
 
 
 def _leaky(prelu):
@@ -170,38 +199,39 @@ def _leaky(prelu):
     return nn.LeakyReLU(float(prelu.weight.detach().reshape(())))
 
 
-def _attention_form(module, runtime):
-    scale = module.filter[-1].upscale_factor if isinstance(module, families.ESRCNN) else module.shuffle.upscale_factor
-    softmax = "expsum" if runtime == "onnxruntime" else "native"
+def _attention_form(module, options):
     if isinstance(module, families.ESRCNN):
         body, conv, combine = copy.deepcopy(module.filter[:-2]), module.filter[-2], "key*key"
+        scale = module.filter[-1].upscale_factor
     else:
-        body, conv = None, module.filter
+        body, conv, scale = None, module.filter, module.shuffle.upscale_factor
         combine = "key" if isinstance(module, families.ESRTemplateMatching) else "query*key"
-    form = LRGridAttention(body, conv, scale, module.channels, combine, softmax)
-    return form, ("lr-grid-attention",) + (("expsum-softmax",) if softmax == "expsum" else ())
+    form = LRGridAttention(body, conv, scale, module.channels, combine, **options)
+    return form, ("lr-grid-attention", "%s-softmax" % options["softmax"])
 
 
-def _espcn_form(module, runtime):
+def _max_form(module, options):
+    scale = module.shuffle.upscale_factor
+    form = LRGridMax(module.filter, scale, module.filter.out_channels // scale ** 2, options["channels_last"])
+    return form, ("lr-grid-max",)
+
+
+def _espcn_form(module, options):
     layers = list(copy.deepcopy(module.net))
     shuffle, sigmoid = layers[-2], layers[-1]
-    form = nn.Sequential(*layers[:-2], sigmoid, shuffle)
-    return form, ("activation-before-shuffle",)
+    if options["channels_last"]:
+        shuffle = DepthToSpace(shuffle.upscale_factor, True)
+    return nn.Sequential(*layers[:-2], sigmoid, shuffle), ("activation-before-shuffle",)
 
 
-def _fsrcnn_form(module, runtime):
+def _fsrcnn_form(module, options):
     layers = [_leaky(m) if isinstance(m, nn.PReLU) else copy.deepcopy(m) for m in module.net[:-1]]
-    form = nn.Sequential(*layers, SubpixelConvTranspose(module.net[-1]))
+    form = nn.Sequential(*layers, SubpixelConvTranspose(module.net[-1], options["channels_last"]))
     return form, ("prelu-as-leaky-relu", "subpixel-conv-transpose")
 
 
-def _max_form(module, runtime):
-    return LRGridMax(module.filter, module.shuffle.upscale_factor, module.filter.out_channels //
-                     module.shuffle.upscale_factor ** 2), ("lr-grid-max",)
-
-
-def _bicubic_form(module, runtime):
-    return SubpixelConvTranspose(module.net), ("subpixel-conv-transpose",)
+def _bicubic_form(module, options):
+    return SubpixelConvTranspose(module.net, options["channels_last"]), ("subpixel-conv-transpose",)
 
 
 FORMS = (
@@ -215,23 +245,36 @@ FORMS = (
 )
 
 
-def deployment_form(module, runtime="onnxruntime"):
+# The variant measured fastest per runtime (benchmarks/peers, eSR-TM_s2_K7_C16 and the small models).
+RUNTIME_OPTIONS = {
+    "onnxruntime": {"softmax": "expsum", "channels_last": False},
+    "litert": {"softmax": "expsum", "channels_last": True},
+}
+
+
+def deployment_form(module, runtime="onnxruntime", **options):
     """The deployment form of a zoo module for ``runtime`` ("onnxruntime" or "litert"), in eval mode.
 
-    The form has the reference's output in real arithmetic; ``form.rewrites`` names its rewrites and
-    ``form.config`` is the module's config (when it has one). The reference module is not changed.
+    ``options`` override the runtime's choices in RUNTIME_OPTIONS: ``softmax`` ("native" | "expsum")
+    and ``channels_last`` (bool). The form has the reference's output in real arithmetic;
+    ``form.rewrites`` names its rewrites (plus "channels-last" when used) and ``form.config`` is the
+    module's config (when it has one). The reference module is not changed.
     """
     _check_runtime(runtime)
+    unknown = set(options) - set(RUNTIME_OPTIONS[runtime])
+    if unknown:
+        raise ValueError("unknown deployment option(s): %s" % ", ".join(sorted(unknown)))
+    options = dict(RUNTIME_OPTIONS[runtime], **options)
     for family, build in FORMS:
         if isinstance(module, family):
-            form, rewrites = build(module, runtime)
+            form, rewrites = build(module, options)
             break
     else:
         raise TypeError("no deployment form for %s (not an edge-SR zoo module)" % type(module).__name__)
     form = form.eval()
     for parameter in form.parameters():
         parameter.requires_grad_(False)
-    form.rewrites = tuple(rewrites)
+    form.rewrites = tuple(rewrites) + (("channels-last",) if options["channels_last"] else ())
     if hasattr(module, "config"):
         form.config = module.config
     return form
