@@ -149,10 +149,12 @@ def test_form_matches_reference_within_float32_rounding(model_id, runtime, refer
 
 
 @pytest.mark.parametrize("model_id", ALL)
-def test_form_is_exact_in_real_arithmetic(model_id, reference, image):
+@pytest.mark.parametrize("options", [{"softmax": "expsum", "channels_last": False},
+                                     {"softmax": "native", "channels_last": True}], ids=["expsum-nchw", "native-nhwc"])
+def test_form_is_exact_in_real_arithmetic(model_id, options, reference, image):
     """In float64 the form and the reference agree to float64 rounding: the rewrite changes no maths."""
     ref = reference(model_id)
-    form = _double(deploy.deployment_form(ref, "onnxruntime"))
+    form = _double(deploy.deployment_form(ref, "onnxruntime", **options))
     x = image.double()
     difference = (_run(form, x) - _run(_double(ref), x)).abs()
     assert (difference <= bound(ref, image, U64)).all()
@@ -169,11 +171,13 @@ def test_forms_record_rewrites_and_leave_the_reference_alone(reference, image):
     assert "subpixel-conv-transpose" in deploy.deployment_form(reference("FSRCNN_s3_D6_S1_M1")).rewrites
 
 
-def test_unknown_modules_and_runtimes_are_refused(reference):
+def test_unknown_modules_runtimes_and_options_are_refused(reference):
     with pytest.raises(TypeError, match="no deployment form"):
         deploy.deployment_form(torch.nn.Conv2d(1, 1, 3))
     with pytest.raises(ValueError, match="runtime must be one of"):
         deploy.deployment_form(reference("Bicubic_s2"), "tensorflow")
+    with pytest.raises(ValueError, match="unknown deployment option"):
+        deploy.deployment_form(reference("Bicubic_s2"), "litert", tiles=4)
 
 
 def test_max_with_one_channel_has_no_max(reference):
