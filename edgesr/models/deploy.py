@@ -11,6 +11,8 @@ order) and ``form.rewrites``, the names of the rewrites it carries:
   (and query) become separate convolutions whose output channels are ordered sub-pixel-major.
 * ``expsum-softmax`` (ONNX Runtime): softmax_c as exp(l - max_c l) / Σ exp(l - max_c l), written
   out (ReduceMax, Sub, Exp, ReduceSum, Div) because ORT's Softmax over a non-last axis transposes.
+* ``one-channel-softmax-is-one`` (eSR-TM / TR / CNN with C = 1): a softmax over one channel is
+  exp(0) / exp(0) = 1 exactly, so the output is the value convolution + depth-to-space.
 * ``lr-grid-max`` (eSR-MAX): the max over C on the low-resolution grid, then depth-to-space;
   for C = 1 there is no max at all.
 * ``subpixel-conv-transpose`` (FSRCNN, Bicubic): the stride-s ConvTranspose2d as one Conv2d to s²
@@ -114,11 +116,14 @@ class LRGridAttention(nn.Module):
 
 
 class LRGridMax(nn.Module):
-    """eSR-MAX: max over C per sub-pixel on the LR grid, then depth-to-space (no max when C = 1)."""
+    """eSR-MAX: max over C per sub-pixel on the LR grid, then depth-to-space (no max when C = 1).
 
-    def __init__(self, conv, scale, channels, channels_last=False):
+    ``groups`` > 1 keeps only the first of ``conv``'s channel groups (the value of a one-channel eSR-TM/TR/CNN).
+    """
+
+    def __init__(self, conv, scale, channels, channels_last=False, groups=1):
         super().__init__()
-        self.conv = _subpixel_major(conv, scale, 1, channels)[0]
+        self.conv = _subpixel_major(conv, scale, groups, channels)[0]
         self.scale, self.channels, self.channels_last = scale, channels, channels_last
 
     def forward(self, x):
@@ -206,6 +211,10 @@ def _attention_form(module, options):
     else:
         body, conv, scale = None, module.filter, module.shuffle.upscale_factor
         combine = "key" if isinstance(module, families.ESRTemplateMatching) else "query*key"
+    if module.channels == 1:  # a softmax over one channel is exp(0) / exp(0) = 1: the output is the value
+        value = LRGridMax(conv, scale, 1, options["channels_last"], groups=2 if combine != "query*key" else 3)
+        form = nn.Sequential(body, value) if body is not None else value
+        return form, ("lr-grid-attention", "one-channel-softmax-is-one")
     form = LRGridAttention(body, conv, scale, module.channels, combine, **options)
     return form, ("lr-grid-attention", "%s-softmax" % options["softmax"])
 

@@ -27,7 +27,7 @@ EXP_ULPS = 4
 
 MODELS = {
     "eSR-TM": ("eSR-TM_s2_K7_C16", "eSR-TM_s3_K5_C4", "eSR-TM_s4_K3_C1"),
-    "eSR-TR": ("eSR-TR_s2_K5_C4", "eSR-TR_s3_K7_C16", "eSR-TR_s4_K3_C2"),
+    "eSR-TR": ("eSR-TR_s2_K5_C4", "eSR-TR_s3_K7_C16", "eSR-TR_s4_K3_C1"),
     "eSR-CNN": ("eSR-CNN_s2_C8_D9_S15", "eSR-CNN_s3_C2_D1_S3", "eSR-CNN_s4_C2_D1_S6"),
     "eSR-MAX": ("eSR-MAX_s2_K3_C1", "eSR-MAX_s3_K7_C16", "eSR-MAX_s4_K5_C4"),
     "ESPCN": ("ESPCN_s2_D64_S32", "ESPCN_s3_D0_S3", "ESPCN_s4_D0_S9"),
@@ -168,6 +168,7 @@ def test_forms_record_rewrites_and_leave_the_reference_alone(reference, image):
     assert onnx_form.config is ref.config and not onnx_form.training
     assert all(torch.equal(before[k], v) for k, v in ref.state_dict().items())
     assert deploy.deployment_form(reference("eSR-MAX_s2_K3_C1")).rewrites == ("lr-grid-max",)
+    assert "one-channel-softmax-is-one" in deploy.deployment_form(reference("eSR-TR_s4_K3_C1")).rewrites
     assert "subpixel-conv-transpose" in deploy.deployment_form(reference("FSRCNN_s3_D6_S1_M1")).rewrites
 
 
