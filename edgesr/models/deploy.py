@@ -9,23 +9,30 @@ order) and ``form.rewrites``, the names of the rewrites it carries:
   sub-pixel (i, j) is conv channel c·s² + i·s + j, so the same sum can be taken on the
   low-resolution grid per sub-pixel, leaving a depth-to-space of only s² channels. Value, key
   (and query) become separate convolutions whose output channels are ordered sub-pixel-major.
-* ``expsum-softmax`` (ONNX Runtime): softmax_c as exp(l - max_c l) / Σ exp(l - max_c l), written
-  out (ReduceMax, Sub, Exp, ReduceSum, Div) because ORT's Softmax over a non-last axis transposes.
+* ``expsum-softmax`` (chosen for both runtimes) or ``native-softmax``: softmax_c either as
+  e = exp(l - max_c l), then Σ value·e / Σ e (ReduceMax, Sub, Exp, Mul, ReduceSum, Div; the division
+  on s² channels only), or as one Softmax node. ORT's Softmax over a non-last axis transposes.
 * ``one-channel-softmax-is-one`` (eSR-TM / TR / CNN with C = 1): a softmax over one channel is
   exp(0) / exp(0) = 1 exactly, so the output is the value convolution + depth-to-space.
 * ``lr-grid-max`` (eSR-MAX): the max over C on the low-resolution grid, then depth-to-space;
   for C = 1 there is no max at all.
 * ``subpixel-conv-transpose`` (FSRCNN, Bicubic): the stride-s ConvTranspose2d as one Conv2d to s²
   phases on the low-resolution grid + depth-to-space. Output pixel s·m + r only receives the taps
-  k ≡ r + padding (mod s), so each phase is a plain correlation with a sub-kernel; zero-padding
-  the low-resolution input keeps the transposed convolution's border exactly.
+  k ≡ r + padding (mod s), so each phase is a plain correlation with a sub-kernel; the Conv2d's zero
+  padding keeps the transposed convolution's border exactly (taps no phase uses are exact zeros).
 * ``activation-before-shuffle`` (ESPCN): the sigmoid before the pixel shuffle (an elementwise op
   commutes with a permutation), so runtimes can fuse it into the convolution.
 * ``prelu-as-leaky-relu`` (FSRCNN): PReLU with one shared slope is LeakyReLU(slope), which runtimes
   fuse into the convolution.
+* ``channels-last`` (LiteRT): reductions over the last axis of N × H × W × s² × C and the
+  depth-to-space as one transpose, which the TFLite converter keeps without NCHW round trips.
+
+``RUNTIME_OPTIONS`` holds the variant measured fastest per runtime (benchmarks/peers ``--graphs``);
+``deployment_form(module, runtime, softmax=..., channels_last=...)`` overrides it.
 
 Every form exports with standard ONNX ops at opset <= 17 (Conv, DepthToSpace, ReduceMax/Sum, Exp,
-Sub, Div, Mul, Softmax, Reshape, Pad, Tanh, Sigmoid, LeakyRelu) that TensorRT 8.5's parser accepts.
+Sub, Div, Mul, Softmax, Reshape, Transpose, Tanh, Sigmoid, LeakyRelu) that TensorRT 8.5's parser
+accepts (tests/host/test_deploy_forms.py checks the exported op set).
 """
 
 import copy
@@ -254,7 +261,9 @@ FORMS = (
 )
 
 
-# The variant measured fastest per runtime (benchmarks/peers, eSR-TM_s2_K7_C16 and the small models).
+# The variant measured fastest per runtime on eSR-TM_s2_K7_C16 (interleaved runs, 2 threads, Full-HD output):
+# ORT: expsum NCHW < native NHWC (1.8x slower) < native NCHW (8x); LiteRT: expsum NHWC ~ native NHWC (+6 %)
+# < expsum NCHW (+24 %) < native NCHW (+47 %).
 RUNTIME_OPTIONS = {
     "onnxruntime": {"softmax": "expsum", "channels_last": False},
     "litert": {"softmax": "expsum", "channels_last": True},
