@@ -9,7 +9,7 @@ from edgesr_export.targets import TARGETS
 from edgesr_runtime.bundle import load_manifest
 from edgesr_runtime.store import ResultStore
 
-OPTION_FLAGS = ("resolution", "dynamic", "opset", "precision", "layout", "golden", "calibration", "validation")
+OPTION_FLAGS = ("resolution", "graph", "dynamic", "opset", "precision", "layout", "golden", "calibration", "validation")
 
 
 def _targets_epilog():
@@ -20,7 +20,8 @@ def _targets_epilog():
                                                               ", ".join("--" + o for o in t.options)))
     lines += ["", "examples:", "  edgesr export --target jetson --model eSR-TM_s2_K7_C16",
               "  edgesr export --target rpi --models 'eSR-MAX_s2_*' --resolution 1280x720 --store results.db",
-              "  edgesr export --target onnx --models '*' --dynamic"]
+              "  edgesr export --target onnx --models '*' --dynamic",
+              "  edgesr export --target cpu --model eSR-TM_s2_K7_C16 --graph reference   # the literal graph"]
     return "\n".join(lines)
 
 
@@ -36,6 +37,9 @@ def add_parser(subparsers):
     which.add_argument("--model", help="one model id, e.g. eSR-TM_s2_K7_C16")
     which.add_argument("--models", help="ids or fnmatch globs, comma-separated, e.g. 'eSR-TM_s2_*'")
     p.add_argument("--resolution", help="output size WxH (default 1920x1080); the input is WxH / scale")
+    p.add_argument("--graph", choices=("optimised", "reference"),
+                   help="optimised (default): convert each model's exact deployment form (faster, same parity "
+                        "gate); reference: the literal module, to measure the gain")
     p.add_argument("--dynamic", action="store_true", default=None, help="dynamic input H/W (target onnx)")
     p.add_argument("--opset", type=int, help="ONNX opset, 11-17 (default 17)")
     p.add_argument("--precision", help="subset of the target's precisions, e.g. fp32,int8")

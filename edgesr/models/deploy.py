@@ -41,8 +41,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from edgesr.models import families
-
 RUNTIMES = ("onnxruntime", "litert")
 
 
@@ -211,54 +209,42 @@ def _leaky(prelu):
     return nn.LeakyReLU(float(prelu.weight.detach().reshape(())))
 
 
-def _attention_form(module, options):
-    if isinstance(module, families.ESRCNN):
-        body, conv, combine = copy.deepcopy(module.filter[:-2]), module.filter[-2], "key*key"
-        scale = module.filter[-1].upscale_factor
-    else:
-        body, conv, scale = None, module.filter, module.shuffle.upscale_factor
-        combine = "key" if isinstance(module, families.ESRTemplateMatching) else "query*key"
-    if module.channels == 1:  # a softmax over one channel is exp(0) / exp(0) = 1: the output is the value
+def attention_form(body, conv, scale, channels, combine, options):
+    """eSR-TM / TR / CNN: ``body`` (layers before the last conv, or None), the last ``conv`` to
+    groups·s²·C channels, and how the weights combine ("key", "query*key", "key*key")."""
+    body = copy.deepcopy(body) if body is not None else None
+    if channels == 1:  # a softmax over one channel is exp(0) / exp(0) = 1: the output is the value
         value = LRGridMax(conv, scale, 1, options["channels_last"], groups=2 if combine != "query*key" else 3)
         form = nn.Sequential(body, value) if body is not None else value
         return form, ("lr-grid-attention", "one-channel-softmax-is-one")
-    form = LRGridAttention(body, conv, scale, module.channels, combine, **options)
+    form = LRGridAttention(body, conv, scale, channels, combine, **options)
     return form, ("lr-grid-attention", "%s-softmax" % options["softmax"])
 
 
-def _max_form(module, options):
-    scale = module.shuffle.upscale_factor
-    form = LRGridMax(module.filter, scale, module.filter.out_channels // scale ** 2, options["channels_last"])
-    return form, ("lr-grid-max",)
+def max_form(conv, scale, options):
+    """eSR-MAX: conv to s²·C, max over C on the LR grid, depth-to-space."""
+    return LRGridMax(conv, scale, conv.out_channels // scale ** 2, options["channels_last"]), ("lr-grid-max",)
 
 
-def _espcn_form(module, options):
-    layers = list(copy.deepcopy(module.net))
+def activation_before_shuffle_form(net, options):
+    """ESPCN: [..., PixelShuffle, Sigmoid] as [..., Sigmoid, depth-to-space] (elementwise ops commute with it)."""
+    layers = list(copy.deepcopy(net))
     shuffle, sigmoid = layers[-2], layers[-1]
     if options["channels_last"]:
         shuffle = DepthToSpace(shuffle.upscale_factor, True)
     return nn.Sequential(*layers[:-2], sigmoid, shuffle), ("activation-before-shuffle",)
 
 
-def _fsrcnn_form(module, options):
-    layers = [_leaky(m) if isinstance(m, nn.PReLU) else copy.deepcopy(m) for m in module.net[:-1]]
-    form = nn.Sequential(*layers, SubpixelConvTranspose(module.net[-1], options["channels_last"]))
+def prelu_net_with_subpixel_deconv_form(net, options):
+    """FSRCNN: convs with one-slope PReLUs as LeakyReLUs, the final ConvTranspose2d as sub-pixel phases."""
+    layers = [_leaky(m) if isinstance(m, nn.PReLU) else copy.deepcopy(m) for m in net[:-1]]
+    form = nn.Sequential(*layers, SubpixelConvTranspose(net[-1], options["channels_last"]))
     return form, ("prelu-as-leaky-relu", "subpixel-conv-transpose")
 
 
-def _bicubic_form(module, options):
-    return SubpixelConvTranspose(module.net, options["channels_last"]), ("subpixel-conv-transpose",)
-
-
-FORMS = (
-    (families.ESRTemplateMatching, _attention_form),
-    (families.ESRTransformer, _attention_form),
-    (families.ESRCNN, _attention_form),
-    (families.ESRMax, _max_form),
-    (families.ESPCN, _espcn_form),
-    (families.FSRCNN, _fsrcnn_form),
-    (families.Bicubic, _bicubic_form),
-)
+def subpixel_deconv_form(deconv, options):
+    """Bicubic: one ConvTranspose2d as one Conv2d to s² phases + depth-to-space."""
+    return SubpixelConvTranspose(deconv, options["channels_last"]), ("subpixel-conv-transpose",)
 
 
 # The variant measured fastest per runtime on eSR-TM_s2_K7_C16 (interleaved runs, 2 threads, Full-HD output):
@@ -270,25 +256,15 @@ RUNTIME_OPTIONS = {
 }
 
 
-def deployment_form(module, runtime="onnxruntime", **options):
-    """The deployment form of a zoo module for ``runtime`` ("onnxruntime" or "litert"), in eval mode.
-
-    ``options`` override the runtime's choices in RUNTIME_OPTIONS: ``softmax`` ("native" | "expsum")
-    and ``channels_last`` (bool). The form has the reference's output in real arithmetic;
-    ``form.rewrites`` names its rewrites (plus "channels-last" when used) and ``form.config`` is the
-    module's config (when it has one). The reference module is not changed.
-    """
+def make_form(module, runtime, options, build):
+    """Finish ``build(options) -> (form, rewrites)`` for ``module``: the runtime's options (RUNTIME_OPTIONS,
+    overridden by ``options``), eval mode, frozen parameters, ``form.rewrites`` and ``form.config``."""
     _check_runtime(runtime)
     unknown = set(options) - set(RUNTIME_OPTIONS[runtime])
     if unknown:
         raise ValueError("unknown deployment option(s): %s" % ", ".join(sorted(unknown)))
     options = dict(RUNTIME_OPTIONS[runtime], **options)
-    for family, build in FORMS:
-        if isinstance(module, family):
-            form, rewrites = build(module, options)
-            break
-    else:
-        raise TypeError("no deployment form for %s (not an edge-SR zoo module)" % type(module).__name__)
+    form, rewrites = build(options)
     form = form.eval()
     for parameter in form.parameters():
         parameter.requires_grad_(False)
@@ -296,3 +272,18 @@ def deployment_form(module, runtime="onnxruntime", **options):
     if hasattr(module, "config"):
         form.config = module.config
     return form
+
+
+def deployment_form(module, runtime="onnxruntime", **options):
+    """The deployment form of a zoo module for ``runtime`` ("onnxruntime" or "litert"), in eval mode.
+
+    Each family gives its own (``module.deployment_form``, built from the pieces above). ``options``
+    override the runtime's choices in RUNTIME_OPTIONS: ``softmax`` ("native" | "expsum") and
+    ``channels_last`` (bool). The form has the reference's output in real arithmetic; ``form.rewrites``
+    names its rewrites (plus "channels-last" when used) and ``form.config`` is the module's config (when
+    it has one). The reference module is not changed.
+    """
+    method = getattr(module, "deployment_form", None)
+    if not callable(method):
+        raise TypeError("no deployment form for %s (not an edge-SR zoo module)" % type(module).__name__)
+    return method(runtime, **options)

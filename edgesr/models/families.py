@@ -4,12 +4,15 @@ Every module maps a luma batch N×1×H×W in [0, 1] to N×1×(sH)×(sW). Attribu
 (``filter``, ``net``) and layer indices match the authors' state dicts, so their files load
 with ``strict=True``. The maths of each family is summarised in its docstring; each class
 registers its family (name and hyper-parameters, which spell its ids) with ``register_family``,
-in the paper's order.
+in the paper's order, and gives its own exact deployment forms: ``deployment_form(runtime)`` (the
+faster graph the exporter converts, built from ``edgesr.models.deploy``) and, where the model is a
+bank of filters on the LR image, ``filter_bank()`` (``edgesr.models.filterbank``).
 """
 
 import torch
 from torch import nn
 
+from edgesr.models import deploy, filterbank
 from edgesr.models.record import FAMILY_RECORDS, register_family
 
 __all__ = ["FAMILY_RECORDS", "Bicubic", "ESRMax", "ESRTemplateMatching", "ESRTransformer", "ESRCNN", "ESPCN",
@@ -50,6 +53,12 @@ class Bicubic(nn.Module):
     def forward(self, x):
         return self.net(x)
 
+    def deployment_form(self, runtime="onnxruntime", **options):
+        return deploy.make_form(self, runtime, options, lambda o: deploy.subpixel_deconv_form(self.net, o))
+
+    def filter_bank(self):
+        return filterbank.transposed_conv_bank(self.net)
+
 
 class _ShuffledFilter(nn.Module):
     """The one-layer eSR trunk: a K×K conv to groups·s²·C channels, pixel-shuffled to groups·C planes."""
@@ -64,6 +73,18 @@ class _ShuffledFilter(nn.Module):
         """The shuffled filter output split into its ``groups`` blocks of C planes."""
         return torch.split(self.shuffle(self.filter(x)), self.channels, dim=1)
 
+    combine = None  # how eSR-TM / eSR-TR combine their planes into softmax logits
+
+    def deployment_form(self, runtime="onnxruntime", **options):
+        return deploy.make_form(self, runtime, options, lambda o: deploy.attention_form(
+            None, self.filter, self.shuffle.upscale_factor, self.channels, self.combine, o))
+
+    def filter_bank(self):
+        """C = 1: a softmax over one channel is exactly 1, so the output is the value filters."""
+        if self.channels != 1:
+            return None
+        return filterbank.shuffled_conv_bank(self.filter, self.shuffle.upscale_factor, 1, "none")
+
 
 @register_family("eSR-MAX", "kernel", "channels")
 class ESRMax(_ShuffledFilter):
@@ -75,6 +96,14 @@ class ESRMax(_ShuffledFilter):
     def forward(self, x):
         return self.shuffle(self.filter(x)).amax(dim=1, keepdim=True)
 
+    def deployment_form(self, runtime="onnxruntime", **options):
+        return deploy.make_form(self, runtime, options, lambda o: deploy.max_form(
+            self.filter, self.shuffle.upscale_factor, o))
+
+    def filter_bank(self):
+        scale = self.shuffle.upscale_factor
+        return filterbank.shuffled_conv_bank(self.filter, scale, self.channels, "max")
+
 
 @register_family("eSR-TM", "kernel", "channels")
 class ESRTemplateMatching(_ShuffledFilter):
@@ -82,6 +111,8 @@ class ESRTemplateMatching(_ShuffledFilter):
 
     def __init__(self, scale, kernel, channels):
         super().__init__(scale, kernel, channels, groups=2)
+
+    combine = "key"
 
     def forward(self, x):
         value, key = self.planes(x)
@@ -94,6 +125,8 @@ class ESRTransformer(_ShuffledFilter):
 
     def __init__(self, scale, kernel, channels):
         super().__init__(scale, kernel, channels, groups=3)
+
+    combine = "query*key"
 
     def forward(self, x):
         value, query, key = self.planes(x)
@@ -120,6 +153,10 @@ class ESRCNN(nn.Module):
         value, key = torch.split(self.filter(x), self.channels, dim=1)
         return _softmax_weighted_sum(value, key * key)
 
+    def deployment_form(self, runtime="onnxruntime", **options):
+        return deploy.make_form(self, runtime, options, lambda o: deploy.attention_form(
+            self.filter[:-2], self.filter[-2], self.filter[-1].upscale_factor, self.channels, "key*key", o))
+
 
 @register_family("ESPCN", "depth", "features")
 class ESPCN(nn.Module):
@@ -138,6 +175,9 @@ class ESPCN(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+    def deployment_form(self, runtime="onnxruntime", **options):
+        return deploy.make_form(self, runtime, options, lambda o: deploy.activation_before_shuffle_form(self.net, o))
 
 
 @register_family("FSRCNN", "depth", "features", "maps")
@@ -162,3 +202,7 @@ class FSRCNN(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+    def deployment_form(self, runtime="onnxruntime", **options):
+        return deploy.make_form(self, runtime, options, lambda o: deploy.prelu_net_with_subpixel_deconv_form(
+            self.net, o))

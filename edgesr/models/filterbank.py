@@ -1,7 +1,7 @@
 """The filter-bank form of the models that are only single-channel filters on the LR image.
 
-``filter_bank(module)`` gives an ``edgesr_runtime.filterbank.FilterBank`` (run by the device's
-OpenCV runner) for eSR-MAX, Bicubic and eSR-TM / eSR-TR with C = 1, None for every other model.
+The pieces behind ``module.filter_bank()`` of eSR-MAX, Bicubic and eSR-TM / eSR-TR with C = 1: an
+``edgesr_runtime.filterbank.FilterBank`` (run by the device's OpenCV runner); other models have none.
 All forms are exact in real arithmetic:
 
 * eSR-MAX: conv 1 -> s²·C (correlation, zero padding K//2), pixel shuffle, max over C. Pixel
@@ -20,27 +20,11 @@ from torch import nn
 
 from edgesr_runtime.filterbank import FilterBank
 
-from .families import Bicubic, ESRMax, ESRTemplateMatching, ESRTransformer
-
-
-def filter_bank(module):
-    """The FilterBank of an eSR-MAX, Bicubic or C = 1 eSR-TM / eSR-TR module (None for other models or
-    unexpected layer settings)."""
-    if isinstance(module, ESRMax):
-        scale = module.shuffle.upscale_factor
-        return _shuffled_bank(module.filter, scale, module.filter.out_channels // (scale * scale), "max")
-    if isinstance(module, (ESRTemplateMatching, ESRTransformer)) and module.channels == 1:
-        return _shuffled_bank(module.filter, module.shuffle.upscale_factor, 1, "none")
-    if isinstance(module, Bicubic):
-        return _transposed_conv_bank(module.net)
-    return None
-
-
 def _weights(layer):
     return layer.weight.detach().cpu().numpy().astype(np.float32)
 
 
-def _shuffled_bank(conv, scale, channels, reduction):
+def shuffled_conv_bank(conv, scale, channels, reduction):
     """conv(1 -> s²·n, K×K, 'same' zero padding, no bias) -> pixel shuffle -> the first ``channels``
     shuffled channels, reduced by ``reduction``."""
     kh, kw = conv.kernel_size
@@ -55,7 +39,7 @@ def _shuffled_bank(conv, scale, channels, reduction):
                       reduction)
 
 
-def _transposed_conv_bank(deconv):
+def transposed_conv_bank(deconv):
     """ConvTranspose2d(1 -> 1, k×k, stride s, no bias) whose output is exactly s times the input."""
     if not isinstance(deconv, nn.ConvTranspose2d):
         return None

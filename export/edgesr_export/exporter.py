@@ -65,9 +65,16 @@ class BundleReport:
 # -- producers: one per ArtifactSpec.producer ----------------------------------------------------
 
 
+def _graph(job, runtime):
+    """(module to convert, its artifact facts) for ``runtime`` under the ``graph`` option."""
+    module, rewrites = deployment.graph_for(job.module, runtime, job.options["graph"])
+    return module, {"graph": job.options["graph"] if rewrites else "reference", "graph_rewrites": list(rewrites)}
+
+
 def _onnx(job, spec):
+    module, graph = _graph(job, "onnxruntime")  # the ONNX file is what TensorRT builds from too
     facts = onnx_export.export_onnx(
-        job.module, job.path(spec.file), job.lr_height, job.lr_width, job.description.scale,
+        module, job.path(spec.file), job.lr_height, job.lr_width, job.description.scale,
         onnx_export.metadata_props(job.description),
         dynamic=job.options.get("dynamic", False), opset=job.options["opset"])
     if "fp16_range" in job.target.checks:
@@ -78,12 +85,14 @@ def _onnx(job, spec):
         if not report["passed"]:
             job.manifest["warnings"].append("FP16 range check failed: %s; build-engine will refuse FP16" %
                                             report["summary"])
-    return facts
+    return dict(facts, **graph)
 
 
 def _tflite_fp32(job, spec):
-    return tflite_export.convert_fp32(job.module, job.path(spec.file), job.lr_height, job.lr_width,
-                                      job.description.scale, layout=job.options["layout"])
+    module, graph = _graph(job, "litert")
+    facts = tflite_export.convert_fp32(module, job.path(spec.file), job.lr_height, job.lr_width,
+                                       job.description.scale, layout=job.options["layout"])
+    return dict(facts, **graph)
 
 
 def _tflite_fp16(job, spec):
@@ -109,7 +118,7 @@ def _engine_plan(job, spec):
 
 def _shape_facts(entry):
     keys = ("layout", "input_name", "output_name", "input_shape", "output_shape", "file_input_shape",
-            "file_output_shape")
+            "file_output_shape", "graph", "graph_rewrites")
     return {k: entry[k] for k in keys if k in entry}
 
 

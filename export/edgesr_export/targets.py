@@ -97,6 +97,9 @@ OPTIONS = {
     for o in (
         OptionSpec("resolution", (1920, 1080), "output size WxH (default 1920x1080: Full HD); must be divisible "
                    "by the scale", parse_resolution),
+        OptionSpec("graph", "optimised", "optimised: each module's exact deployment form where it offers one "
+                   "(faster on the runtime, proven by the same parity gate); reference: the literal module",
+                   str.lower, ("optimised", "reference")),
         OptionSpec("dynamic", False, "dynamic input height/width in the ONNX (static by default)", _bool),
         OptionSpec("opset", 17, "ONNX opset for the legacy TorchScript exporter (17: newest TensorRT 8.5 parses)",
                    int, tuple(range(11, 18))),
@@ -140,16 +143,16 @@ TRT_FP32 = ArtifactSpec("tensorrt-fp32", "model_fp32.engine", "tensorrt", "tenso
 OPENCV_FP32 = ArtifactSpec("opencv-fp32", "model.filters.npz", "filterbank", "opencv", "fp32", "filterbank")
 JETSON_ONNX = ArtifactSpec("onnx-fp32", "model.onnx", "onnx", "onnxruntime", "fp32", "onnx", always=True)
 
-_TFLITE_OPTIONS = ("resolution", "opset", "precision", "layout", "golden", "calibration", "validation")
+_TFLITE_OPTIONS = ("resolution", "graph", "opset", "precision", "layout", "golden", "calibration", "validation")
 
 TARGETS = {
     t.name: t
     for t in (
         Target("onnx", "plain ONNX (legacy exporter, opset 17), checked on ONNX Runtime CPU", HOST, (ONNX_FP32,),
-               ("fp32",), ("resolution", "dynamic", "opset", "golden")),
+               ("fp32",), ("resolution", "graph", "dynamic", "opset", "golden")),
         Target("jetson", "Jetson AGX Xavier: ONNX + FP16 TensorRT engine built on the device", JETSON,
                (JETSON_ONNX, TRT_FP16, TRT_FP32), ("fp16",),
-               ("resolution", "opset", "precision", "golden", "calibration"),
+               ("resolution", "graph", "opset", "precision", "golden", "calibration"),
                aliases=("xavier", "tensorrt", "trt", "engine"), checks=("fp16_range",), defaults={"calibration": 2}),
         Target("rpi", "Raspberry Pi 400: TFLite FP32/FP16/INT8 (LiteRT) and ONNX (ONNX Runtime CPU)", RPI,
                (ONNX_FP32, TFLITE_FP32, TFLITE_FP16, TFLITE_INT8, OPENCV_FP32), ("fp32", "fp16", "int8"),

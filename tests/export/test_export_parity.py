@@ -6,7 +6,6 @@ import os
 import pytest
 
 from edgesr.models import FAMILIES, create_model, list_models
-from edgesr.models.filterbank import filter_bank as filter_bank_of
 
 pytest.importorskip("litert_torch", reason="TFLite export needs litert-torch (edgesr-export[tflite])")
 
@@ -31,7 +30,7 @@ def test_onnx_and_tflite_fp32_fp16_match_pytorch(family, scale, tmp_path, shared
     report = export_zoo_model(model_id, "cpu", tmp_path, {"resolution": RESOLUTION, "precision": "fp32,fp16"},
                               weights_dir=shared_weights)
     artifacts = _by_name(report)
-    filter_bank = ["opencv-fp32"] if filter_bank_of(create_model(model_id)) else []  # models that are a filter bank
+    filter_bank = ["opencv-fp32"] if create_model(model_id).filter_bank() else []  # models that are a filter bank
     assert sorted(artifacts) == sorted(["onnx-fp32", "tflite-fp16", "tflite-fp32"] + filter_bank)
     for name, artifact in artifacts.items():
         assert artifact["valid"], (name, artifact.get("parity"), artifact.get("error"))

@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from edgesr.models import create_model
-from edgesr.models.filterbank import filter_bank
 from edgesr_runtime import filterbank
 from edgesr_runtime.runners import open_runner
 
@@ -32,7 +31,7 @@ def float32_bound(bank):
 @pytest.mark.parametrize("model_id", MODELS)
 def test_runner_matches_pytorch_on_a_real_image(model_id, shared_weights, butterfly_luma, tmp_path):
     module = create_model(model_id, weights_dir=shared_weights).eval()
-    bank = filter_bank(module)
+    bank = module.filter_bank()
     assert bank is not None and bank.scale == module(torch.zeros(1, 1, 4, 4)).shape[-1] // 4
     x = butterfly_luma[None, None, :, 1:]  # odd width: borders on every side, non-square
     path = tmp_path / "model.filters.npz"
@@ -48,4 +47,4 @@ def test_runner_matches_pytorch_on_a_real_image(model_id, shared_weights, butter
 @pytest.mark.parametrize("model_id", ["eSR-TM_s2_K3_C2", "eSR-TR_s2_K3_C4", "ESPCN_s2_D0_S3", "FSRCNN_s2_D6_S1_M1",
                                       "eSR-CNN_s2_C2_D1_S3"])
 def test_other_families_have_no_filter_bank(model_id):
-    assert filter_bank(create_model(model_id)) is None
+    assert getattr(create_model(model_id), "filter_bank", lambda: None)() is None
