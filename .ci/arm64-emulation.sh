@@ -102,13 +102,7 @@ in_root() {  # in_root CMD...: run in the root, in folder $CWD (default /), with
   chroot "$root" /usr/bin/env -i -C "${CWD:-/}" HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 "$@"
 }
 
-if [ -d tests/runtime ]; then
-  tests=(tests/runtime --confcutdir=tests/runtime)
-else  # until tests/runtime exists: the tests that need only numpy + the runtime
-  tests=(--noconftest tests/test_environment.py tests/test_store.py tests/test_trt_first_run.py
-         tests/test_power_base.py tests/test_power_external.py tests/test_power_ina3221.py
-         tests/test_power_tegrastats.py)
-fi
+tests=(tests/runtime --confcutdir=tests/runtime)  # the device tests: numpy + one runtime
 # Wall-clock bound: a fake tegrastats subprocess must print inside a 0.2 s window, and a Python
 # process starts slower than that under qemu. It runs in the x86 suite and the Python 3.8 step.
 tests+=(-k "not test_meter_counts_only_lines_inside_the_window")

@@ -31,13 +31,7 @@ stage "$py38 ($("$py38" -V 2>&1))"
 WORK=$(mktemp -d /tmp/edgesr-py38.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-if [ -d tests/runtime ]; then
-  tests=(tests/runtime --confcutdir=tests/runtime)
-else  # until tests/runtime exists: the tests that need only numpy + the runtime
-  tests=(--noconftest tests/test_environment.py tests/test_store.py tests/test_trt_first_run.py
-         tests/test_power_base.py tests/test_power_external.py tests/test_power_ina3221.py
-         tests/test_power_tegrastats.py)
-fi
+tests=(tests/runtime --confcutdir=tests/runtime)  # the device tests: numpy + one runtime
 
 stage "exporting $MODELS (rpi, 128x96) on the host"
 "$PY" -m edgesr export --target rpi --models "$MODELS" --resolution 128x96 --calibration 4 --validation 2 \

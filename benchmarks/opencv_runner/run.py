@@ -29,7 +29,6 @@ import onnxruntime
 import torch
 
 from edgesr.models import create_model, get_config
-from edgesr.models.filterbank import filter_bank
 from edgesr_export.filterbank_export import write_filterbank
 from edgesr_export.onnx_export import export_onnx
 from edgesr_export.resolution import parse_resolution
@@ -60,7 +59,7 @@ def contenders(model_id, folder, out_w, out_h, threads, weights_dir):
     scale = get_config(model_id).scale
     lr_h, lr_w = out_h // scale, out_w // scale
     module = create_model(model_id, weights_dir=weights_dir).eval()
-    bank = filter_bank(module)
+    bank = module.filter_bank()
     if bank is None:
         raise SystemExit("%s is not a filter bank (eSR-MAX and Bicubic are)" % model_id)
     bank_path, onnx_path = os.path.join(folder, "model.filters.npz"), os.path.join(folder, "model.onnx")

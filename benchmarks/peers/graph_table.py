@@ -1,10 +1,6 @@
 """Rows, goals and the Markdown / CSV / JSON files of a graph run (``run.py --graphs``)."""
 
-import csv
-import io
-import json
-import os
-
+import peer_table
 from peer_table import ratio
 
 ARTIFACTS = ("onnxruntime/reference", "onnxruntime/optimised", "litert/reference", "litert/optimised")
@@ -100,10 +96,7 @@ def markdown(report):
              "- measured rates (numpy, %d threads): sgemm %.1f GFLOP/s, copy %.1f GB/s (read + write)" % (
                  rates["threads"], rates["sgemm_gflops"], rates["copy_gbps"]),
              "- versions: %s" % ", ".join("%s %s" % kv for kv in sorted(report["versions"].items())), ""]
-    lines.append("| " + " | ".join(title for _, title in COLUMNS) + " |")
-    lines.append("|" + "|".join("---" if i in (0, 9) else "---:" for i in range(len(COLUMNS))) + "|")
-    for row in report["rows"]:
-        lines.append("| " + " | ".join(_cell(k, row.get(k)) for k, _ in COLUMNS) + " |")
+    lines += peer_table.markdown_table(COLUMNS, report["rows"], _cell, left=(0, 9))
     lines += ["", "## Goals", "", "| model | goal | measured | target | verdict | roofline |",
               "|---|---|---:|---|---|---|"]
     lines += [_goal_line(goal) for goal in report["goals"]]
@@ -117,24 +110,7 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
-def csv_text(rows):
-    buffer = io.StringIO()
-    keys = [k for k, _ in COLUMNS] + ["family", "role", "best_ms"]
-    writer = csv.DictWriter(buffer, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row)
-    return buffer.getvalue()
-
-
 def write_report(stem, report):
     """Write ``stem``.md, .json and .csv (each atomically); returns the three paths."""
-    folder = os.path.dirname(os.path.abspath(stem))
-    os.makedirs(folder, exist_ok=True)
-    paths = [stem + ".md", stem + ".json", stem + ".csv"]
-    texts = [markdown(report), json.dumps(report, indent=1, sort_keys=True) + "\n", csv_text(report["rows"])]
-    for path, text in zip(paths, texts):
-        with open(path + ".tmp", "w") as handle:
-            handle.write(text)
-        os.replace(path + ".tmp", path)
-    return paths
+    keys = [k for k, _ in COLUMNS] + ["family", "role", "best_ms"]
+    return peer_table.write_report(stem, report, markdown(report), keys)

@@ -5,6 +5,8 @@ import io
 import json
 import os
 
+from edgesr_runtime.files import ensure_folder, write_text
+
 COLUMNS = (
     ("model", "model"),
     ("edgesr_runtime", "edgesr runtime (auto)"),
@@ -94,10 +96,7 @@ def markdown(report):
              "- timing: warm-up %(warmup_ms)g ms, >= %(duration_s)g s and >= %(iterations)d iterations per "
              "measurement, %(frames)d distinct frames, output %(resolution)s" % report["settings"],
              "- versions: %s" % ", ".join("%s %s" % kv for kv in sorted(report["versions"].items())), ""]
-    lines.append("| " + " | ".join(title for _, title in COLUMNS) + " |")
-    lines.append("|" + "|".join("---" if i < 2 else "---:" for i in range(len(COLUMNS))) + "|")
-    for row in report["rows"]:
-        lines.append("| " + " | ".join(_cell(k, row.get(k)) for k, _ in COLUMNS) + " |")
+    lines += markdown_table(COLUMNS, report["rows"], _cell, left=(0, 1))
     lines += ["", "auto's brief runs (median per candidate):", ""]
     lines += ["- %s: %s" % (row["model"], _candidates(row)) for row in report["rows"]]
     errors = ["- %s: ERROR %s" % (row["model"], row["error"]) for row in report["rows"] if row.get("error")]
@@ -105,10 +104,17 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
-def csv_text(rows):
-    """The table columns plus input/output shapes as CSV."""
+def markdown_table(columns, rows, cell, left):
+    """A Markdown table of ``rows`` (dicts) over ``columns`` [(key, title)]; columns in ``left`` are left-aligned."""
+    lines = ["| " + " | ".join(title for _, title in columns) + " |",
+             "|" + "|".join("---" if i in left else "---:" for i in range(len(columns))) + "|"]
+    return lines + ["| " + " | ".join(cell(k, row.get(k)) for k, _ in columns) + " |" for row in rows]
+
+
+def csv_text(rows, keys=None):
+    """The rows as CSV over ``keys`` (default: the table columns plus input/output shapes)."""
+    keys = keys or [k for k, _ in COLUMNS] + ["input_shape", "output_shape", "error"]
     buffer = io.StringIO()
-    keys = [k for k, _ in COLUMNS] + ["input_shape", "output_shape", "error"]
     writer = csv.DictWriter(buffer, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -117,13 +123,12 @@ def csv_text(rows):
     return buffer.getvalue()
 
 
-def write_report(stem, report):
-    """Write ``stem``.md, .json and .csv; returns the three paths."""
-    folder = os.path.dirname(os.path.abspath(stem))
-    os.makedirs(folder, exist_ok=True)
+def write_report(stem, report, markdown_text=None, csv_keys=None):
+    """Write ``stem``.md, .json and .csv atomically; returns the three paths."""
+    ensure_folder(os.path.dirname(os.path.abspath(stem)))
     paths = [stem + ".md", stem + ".json", stem + ".csv"]
-    texts = [markdown(report), json.dumps(report, indent=1, sort_keys=True) + "\n", csv_text(report["rows"])]
+    texts = [markdown_text or markdown(report), json.dumps(report, indent=1, sort_keys=True) + "\n",
+             csv_text(report["rows"], csv_keys)]
     for path, text in zip(paths, texts):
-        with open(path, "w") as handle:
-            handle.write(text)
+        write_text(path, text)
     return paths

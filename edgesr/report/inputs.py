@@ -5,7 +5,7 @@ A row is a dict with the store's key fields (kind, model, runtime, precision, da
 array of objects, or one object per line (JSON lines). An object with ``kind`` and ``payload`` is a
 store row as is; any other object is one bench result (kind "latency"): its key fields are read
 from ``model`` (or ``model_id``), ``runtime``, ``precision``, ``device`` (else the environment's
-``board_model``, else unlabelled) and the bench setting (``mode:HxW/tN``, as ``edgesr_runtime.bench``
+``board_model``, else unlabelled) and the bench setting (``mode:HxW/tN``, as ``edgesr_runtime.harness``
 stores it), and the whole object is the payload. When two inputs hold the same key, the later input
 wins, as a store's replacing write would.
 """

@@ -148,5 +148,5 @@ def test_device_cli_lists_its_commands_and_hands_bench_on(capsys):
     out = capsys.readouterr().out
     assert all(name in out for name in ("check", "build-engine", "bench"))
     with pytest.raises(SystemExit) as done:
-        cli.main(["bench", "--help"])  # parsed by edgesr_runtime.bench itself
+        cli.main(["bench", "--help"])  # parsed by the device bench command itself
     assert done.value.code == 0 and "--runtime" in capsys.readouterr().out

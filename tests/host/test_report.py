@@ -51,7 +51,7 @@ def environment(cpu, board=None, runtime="onnxruntime"):
 
 def bench_payload(model, fps, runtime, precision="fp32", power_w=None, cpu="Cortex-A76", board=None,
                   hw=(540, 960)):
-    """Shaped like the ``edgesr-bench/1`` object of edgesr_runtime.bench (trace shortened)."""
+    """Shaped like the ``edgesr-bench/1`` object of edgesr_runtime.harness (trace shortened)."""
     mean = 1000.0 / fps
     return {
         "schema": "edgesr-bench/1", "model": model, "runtime": runtime, "precision": precision,
@@ -89,7 +89,7 @@ def make_store(path):
 
 
 def make_bench_jsonl(path):
-    """Two ``edgesr_runtime.bench --json`` results of a laptop (no device field: the board names it)."""
+    """Two ``python -m edgesr_runtime bench --json`` results of a laptop (no device field: the board names it)."""
     with open(path, "w") as handle:
         for model, fps in LAPTOP.items():
             payload = bench_payload(model, fps, "torch", power_w=25.0, cpu="Intel i7-1185G7", board="laptop",
@@ -316,7 +316,7 @@ def test_a_bench_json_and_the_harness_store_row_are_one_configuration(tmp_path):
     from edgesr.report.inputs import load_inputs
 
     result = bench_payload("eSR-TM_s2_K7_C16", 60.0, "onnxruntime", board="Raspberry Pi 5 Model B Rev 1.0")
-    with ResultStore(tmp_path / "s.db") as store:  # the key edgesr_runtime.bench stores it under
+    with ResultStore(tmp_path / "s.db") as store:  # the key the device bench stores it under
         store.put("latency", result["model"], "onnxruntime", "fp32", dict(result, fps=1.0), dataset="model:540x960/t4",
                   device="Raspberry Pi 5 Model B Rev 1.0")
     (tmp_path / "r.json").write_text(json.dumps(result))

@@ -26,17 +26,18 @@ class StepClock(object):
         return self.readings.pop(0)
 
 
-def _meter(path, wall_start, wall_stop):
-    return open_meter("external:%s" % path, wall_clock=StepClock(wall_start, wall_stop),
-                      clock=StepClock(500.0))
+def _measure(tmp_path, wall_start, wall_stop, between=lambda log: None):
+    """The meter's reading over [wall_start, wall_stop] of the recorded LOG; ``between(log)`` runs after start."""
+    log = tmp_path / "usb-meter.csv"
+    log.write_text(LOG)
+    meter = open_meter("external:%s" % log, wall_clock=StepClock(wall_start, wall_stop), clock=StepClock(500.0))
+    meter.start()
+    between(log)
+    return meter.stop()
 
 
 def test_window_average_by_hand(tmp_path):
-    log = tmp_path / "usb-meter.csv"
-    log.write_text(LOG)
-    meter = _meter(log, 1700000001.0, 1700000004.0)
-    meter.start()
-    r = meter.stop()
+    r = _measure(tmp_path, 1700000001.0, 1700000004.0)
     # inside [1, 4]: 3, 4, 6, 6 W at 1 s steps: area = 3.5 + 5 + 6 = 14.5 J over 3 s
     assert r.status == "ok", r.reason
     assert r.avg_w == pytest.approx(14.5 / 3.0)
@@ -60,20 +61,11 @@ def test_missing_log_is_a_clear_error(tmp_path):
 
 
 def test_no_samples_in_window_is_unavailable(tmp_path):
-    log = tmp_path / "m.csv"
-    log.write_text(LOG)
-    meter = _meter(log, 1800000000.0, 1800000010.0)
-    meter.start()
-    r = meter.stop()
+    r = _measure(tmp_path, 1800000000.0, 1800000010.0)
     assert r.status == "unavailable" and r.avg_w is None
     assert "no samples" in r.reason and "1700000000.000..1700000005.000" in r.reason
 
 
 def test_log_removed_before_stop_is_unavailable(tmp_path):
-    log = tmp_path / "m.csv"
-    log.write_text(LOG)
-    meter = _meter(log, 1700000001.0, 1700000004.0)
-    meter.start()
-    log.unlink()
-    r = meter.stop()
+    r = _measure(tmp_path, 1700000001.0, 1700000004.0, between=lambda log: log.unlink())
     assert r.status == "unavailable" and "cannot read" in r.reason

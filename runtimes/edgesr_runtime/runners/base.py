@@ -146,13 +146,13 @@ class Runner(abc.ABC):
     def _close(self):
         pass
 
-    @abc.abstractmethod
-    def _input_meta(self):
-        """Implemented by each backend."""
+    _metas = None  # (input TensorMeta, output TensorMeta): set by _load, or override the two methods below
 
-    @abc.abstractmethod
+    def _input_meta(self):
+        return self._metas[0]
+
     def _output_meta(self):
-        """Implemented by each backend."""
+        return self._metas[1]
 
     def _describe(self):
         return {}

@@ -106,12 +106,6 @@ class LiteRTRunner(Runner):
     def _close(self):
         self._interpreter = None
 
-    def _input_meta(self):
-        return self._metas[0]
-
-    def _output_meta(self):
-        return self._metas[1]
-
     def _describe(self):
         return {"version": self._version, "xnnpack": self.xnnpack,
                 "quantized_io": self._in_quant is not None if self.loaded else None}

@@ -79,12 +79,6 @@ class OnnxRuntimeRunner(Runner):
     def _close(self):
         self._session = None
 
-    def _input_meta(self):
-        return self._metas[0]
-
-    def _output_meta(self):
-        return self._metas[1]
-
     def _describe(self):
         return {"version": self._version, "providers": self._session.get_providers() if self._session else None}
 

@@ -113,12 +113,6 @@ class OpenCVRunner(Runner):
             self._pool.shutdown()
             self._pool = None
 
-    def _input_meta(self):
-        return self._metas[0]
-
-    def _output_meta(self):
-        return self._metas[1]
-
     def _describe(self):
         bank = self._bank
         facts = {"version": self._version}
