@@ -121,6 +121,9 @@ def load_inputs(paths):
     for path in paths:
         if not os.path.isfile(path):
             raise EdgesrError("no such file: %s" % path, "pass results stores (.db) or bench JSON files")
+        if os.path.getsize(path) == 0:
+            raise EdgesrError("%s is empty (0 bytes): neither a results store nor bench JSON" % path,
+                              "pass a store written by eval, bench or sweep, or a bench JSON file")
         if is_store(path):
             rows, metas[str(path)] = read_store(path)
         else:
