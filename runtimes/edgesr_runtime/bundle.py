@@ -64,14 +64,15 @@ def inside_bundle(bundle_dir, name):
     ``..`` (or through a link) would make check and bench read a file that was never hashed.
     """
     bundle_dir = str(bundle_dir)
+    fix = "re-export the bundle; manifests list files relative to the bundle folder"
     if not isinstance(name, str) or not name or os.path.isabs(name) or os.path.splitdrive(name)[0]:
-        raise EdgesrError("%s names the file %r, which is not a path inside the bundle" % (manifest_path(bundle_dir), name),
-                          "re-export the bundle; manifests list files relative to the bundle folder")
+        raise EdgesrError("%s names the file %r, which is not a path inside the bundle"
+                          % (manifest_path(bundle_dir), name), fix)
     path = os.path.join(bundle_dir, name)
     root = os.path.realpath(bundle_dir)
     if os.path.commonpath([root, os.path.realpath(path)]) != root:
         raise EdgesrError("%s names the file %r, which lies outside the bundle" % (manifest_path(bundle_dir), name),
-                          "re-export the bundle; manifests list files relative to the bundle folder")
+                          fix)
     return path
 
 

@@ -205,3 +205,17 @@ def test_device_bench_refuses_a_foreign_store_before_measuring(device_cli, fixtu
     proc = device_cli("bench", fixture_bundles / BUNDLE, "--store", other, *FAST)
     assert proc.returncode == 2 and "another program" in proc.stderr
     assert other.read_bytes() == before
+
+
+def test_device_bench_of_a_missing_path_says_it_does_not_exist(device_cli, tmp_path):
+    proc = device_cli("bench", tmp_path / "missing-dir", "--power", "none")
+    assert proc.returncode == 2 and "missing-dir does not exist" in proc.stderr
+    assert "suffix" not in proc.stderr
+
+
+def test_a_saved_manifest_is_readable_by_all_like_any_new_file(bundle_copy):
+    from edgesr_runtime.files import FILE_MODE
+
+    folder = bundle_copy(BUNDLE)
+    bundle_io.save_manifest(folder, bundle_io.load_manifest(folder))
+    assert (folder / "manifest.json").stat().st_mode & 0o777 == FILE_MODE
