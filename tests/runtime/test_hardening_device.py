@@ -219,3 +219,14 @@ def test_a_saved_manifest_is_readable_by_all_like_any_new_file(bundle_copy):
     folder = bundle_copy(BUNDLE)
     bundle_io.save_manifest(folder, bundle_io.load_manifest(folder))
     assert (folder / "manifest.json").stat().st_mode & 0o777 == FILE_MODE
+
+
+def test_a_store_on_a_full_disk_is_one_clear_error_and_keeps_its_rows(tmp_path):
+    """What eval, bench and sweep meet when the disk fills: SQLite's "database or disk is full"."""
+    with ResultStore(tmp_path / "r.db") as store:
+        store.put("quality", "kept", "torch", "fp32", {"psnr": 2.0}, dataset="Set5")
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute("PRAGMA max_page_count=%d" % pages)
+        with pytest.raises(EdgesrError, match="cannot write results store .*full.*free some space"):
+            store.put("quality", "big", "torch", "fp32", {"pad": "x" * 100000}, dataset="Set5")
+        assert [r["model"] for r in store.rows()] == ["kept"]
