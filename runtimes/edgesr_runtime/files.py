@@ -34,8 +34,9 @@ def _default_mode():
 FILE_MODE = _default_mode()  # what open() would give a new file (mkstemp alone gives 0600)
 
 
-# Failures that will hit every later write to the same place too: a batch stops at the first one.
-DESTINATION_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS))
+# Failures that will hit every later write to the same place too (atomic writes create their temp file
+# in the target's folder, so a permission error is the folder's): a batch stops at the first one.
+DESTINATION_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM))
 
 
 class WriteError(EdgesrError):

@@ -56,7 +56,8 @@ def leftovers(folder):
 
 
 @pytest.mark.parametrize("code, words", [(errno.ENOSPC, "the disk is full"),
-                                         (errno.EROFS, "the file system is read-only")])
+                                         (errno.EROFS, "the file system is read-only"),
+                                         (errno.EACCES, "permission denied")])
 def test_upscale_batch_stops_at_a_full_or_read_only_disk_keeping_what_was_written(tmp_path, monkeypatch, capsys,
                                                                                    code, words):
     inputs = [gray_png(tmp_path / ("in%d.png" % i), 50 * i) for i in range(3)]

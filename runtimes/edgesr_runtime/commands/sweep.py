@@ -2,7 +2,8 @@
 
 Each bundle is measured with runtime auto (the fastest artifact that passed parity) and its
 kind=latency row written at once; a bundle already in the store is skipped, a failing one is
-stored as kind=failure with its reason and the sweep goes on. Merge the store into the host's
+stored as kind=failure with its reason and the sweep goes on (exit code 1 at the end). Each bundle's
+files are checked against their sha256 first, as ``check`` does: a modified bundle is never timed. Merge the store into the host's
 with ``edgesr results merge`` and run ``edgesr report``.
 """
 
@@ -23,7 +24,8 @@ def add_arguments(parser):
     """The ``sweep`` arguments."""
     parser.description = ("Benchmark every exported bundle in a folder on this device (runtime auto: the fastest "
                           "artifact that passed parity), writing each result at once to a SQLite store. Resumes "
-                          "after a kill; failures are stored with their reason and skipped.")
+                          "after a kill; failures (a bundle whose sha256 does not match included) are stored with "
+                          "their reason and skipped; the exit code is 1 when any bundle failed.")
     parser.add_argument("bundles", help="folder holding the bundles (edgesr export --out)")
     add_store_option(parser)
     add_shard_option(parser)
