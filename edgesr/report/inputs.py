@@ -15,17 +15,15 @@ import os
 import sqlite3
 
 from edgesr_runtime.errors import EdgesrError
-from edgesr_runtime.store import ResultStore
+from edgesr_runtime.store import SQLITE_MAGIC, ResultStore
 
 KEY_FIELDS = ("kind", "model", "runtime", "precision", "dataset", "device")
-
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def is_store(path):
     """True when ``path`` is an SQLite file (by its header)."""
     with open(path, "rb") as handle:
-        return handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+        return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
 
 
 def store_meta(path):

@@ -41,7 +41,7 @@ CREATE INDEX IF NOT EXISTS results_model ON results (model);
 
 _KEY_FIELDS = ("kind", "model", "runtime", "precision", "dataset", "device")
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_MAGIC = b"SQLite format 3\x00"
 _STORE_FIX = "pass a store written by edgesr eval, bench or sweep, or a new file name"
 
 
@@ -54,12 +54,12 @@ def check_store_file(path):
         raise EdgesrError("%s is a folder, not a results store" % path, _STORE_FIX)
     try:
         with open(path, "rb") as handle:
-            head = handle.read(len(_SQLITE_MAGIC))
+            head = handle.read(len(SQLITE_MAGIC))
     except OSError as err:
         raise EdgesrError("cannot read %s: %s" % (path, err.strerror or err), "check the path and its permissions")
     if not head:
         return
-    if head != _SQLITE_MAGIC:
+    if head != SQLITE_MAGIC:
         raise EdgesrError("%s is not an SQLite file, so not an edgesr results store" % path, _STORE_FIX)
     tables, meta = _read_schema(path)
     if not tables:
