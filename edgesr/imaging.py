@@ -25,6 +25,9 @@ def read_image(path):
         with Image.open(path) as image:
             image.load()
             return _to_8bit_array(image, path)
+    except Image.DecompressionBombError as err:
+        raise EdgesrError("%s: refused as a possible decompression bomb (%s)" % (path, err),
+                          "if the image is genuine, downscale or split it first") from None
     except FileNotFoundError:
         raise EdgesrError("%s: no such file" % path, "check the path") from None
     except UnidentifiedImageError:

@@ -9,7 +9,7 @@ from edgesr.imaging import IMAGE_SUFFIXES, read_image, upscale_array, write_imag
 from edgesr.inference import predict_luma
 from edgesr.models import create_model, get_config
 from edgesr_runtime.errors import EdgesrError
-from edgesr_runtime.files import ensure_folder
+from edgesr_runtime.files import WriteError, ensure_folder
 from edgesr_runtime.progress import Progress
 
 
@@ -67,6 +67,7 @@ def plan_outputs(sources, out_dir, model_id):
 def upscale_files(inputs, model_id, out_dir, weights_dir=None, device="cpu", tile=512, progress=True):
     """Upscale every image named by ``inputs``; bad files are reported in the result, not raised."""
     config = get_config(model_id)
+    check_tile(tile)
     sources, problems = expand_inputs(inputs)
     report = UpscaleReport(failed=list(problems))
     if not sources:
@@ -79,13 +80,27 @@ def upscale_files(inputs, model_id, out_dir, weights_dir=None, device="cpu", til
         return predict_luma(model, luma, config.scale, tile=tile, device=device)
 
     bar = Progress(len(plan), "upscale x%d" % config.scale, min_interval_s=1.0, enabled=progress and len(plan) > 1)
-    for source, target in plan:
+    for number, (source, target) in enumerate(plan):
         try:
             image = read_image(source)
             write_image(target, upscale_array(image, upscale_luma, config.scale))
             report.written.append(target)
             bar.step(source.name, "ok")
+        except WriteError as err:
+            report.failed.append((str(source), str(err)))
+            bar.step(source.name, "failed", always=True)
+            if err.stops_batch:  # every later write would fail alike: stop, naming what was not done
+                report.failed.extend((str(rest), "%s: not done (stopped after the write error above)" % rest)
+                                     for rest, _ in plan[number + 1:])
+                break
         except EdgesrError as err:
             report.failed.append((str(source), str(err)))
             bar.step(source.name, "failed", always=True)
     return report
+
+
+def check_tile(tile):
+    """``--tile`` is 0 (whole image) or a positive LR tile size."""
+    if not isinstance(tile, int) or tile < 0:
+        raise EdgesrError("--tile must be 0 (whole image) or a positive tile size, got %r" % (tile,),
+                          "pass --tile 512, or --tile 0 for the whole image at once")

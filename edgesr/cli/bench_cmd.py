@@ -9,7 +9,7 @@ from edgesr_runtime.commands.options import (STORE_ENV, add_power_options, add_s
                                              request_fields)
 from edgesr_runtime.files import ensure_folder, write_text
 from edgesr_runtime.harness import format_summary, to_json, write_latency
-from edgesr_runtime.store import ResultStore
+from edgesr_runtime.store import ResultStore, check_store_file
 
 RUNTIME_CHOICES = ("auto", "torch", "onnxruntime", "litert", "tensorrt", "opencv")
 RUNTIME_ALIASES = {"pytorch": "torch", "ort": "onnxruntime", "onnx": "onnxruntime", "tflite": "litert",
@@ -63,6 +63,8 @@ def run(args):
     from edgesr.bench.host import default_output
 
     out = sys.stderr if args.json else sys.stdout
+    if args.store:
+        check_store_file(args.store)  # another program's database is refused before measuring, never written
 
     def say(message):
         print(message, file=out)

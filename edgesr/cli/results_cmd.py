@@ -69,14 +69,26 @@ def run_merge(args):
         _existing_store(path)
     if os.path.exists(args.out):
         _existing_store(args.out)
-    with ResultStore(args.out) as out:
-        for path in args.inputs:
-            with ResultStore(path) as shard:
-                held = shard.count()
-            added = out.merge_from(path)
-            print("%s: %d rows added (%d in shard, %d already present)" % (path, added, held, held - added))
-        print("%s: %d rows" % (args.out, out.count()))
+    created = not os.path.exists(args.out)
+    try:
+        with ResultStore(args.out) as out:
+            added = out.merge_all(args.inputs)  # one transaction: all inputs or none
+            total = out.count()
+    except EdgesrError:
+        if created:
+            _remove_store(args.out)
+        raise
+    for path, (count, held) in zip(args.inputs, added):
+        print("%s: %d rows added (%d in shard, %d already present)" % (path, count, held, held - count))
+    print("%s: %d rows" % (args.out, total))
     return 0
+
+
+def _remove_store(path):
+    """Remove a store this command created and could not finish (with its SQLite side files)."""
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        if os.path.exists(name):
+            os.unlink(name)
 
 
 def _summary(store_path, kind=None):

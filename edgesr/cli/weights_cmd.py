@@ -1,5 +1,6 @@
 """``edgesr weights where|verify|download``: locate, check and fetch the authors' trained weights."""
 
+import os
 import sys
 
 from edgesr_runtime.errors import EdgesrError
@@ -53,6 +54,9 @@ def run_verify(args):
     from edgesr.models import resolve_models
     from edgesr.weights import find_weights, verify_file
 
+    if args.weights_dir and not os.path.isdir(args.weights_dir):  # one line, not one per model
+        raise EdgesrError("weights dir %s does not exist" % args.weights_dir,
+                          "point --weights-dir at the folder holding the .model files")
     failures = 0
     ids = resolve_models(args.models)
     progress = Progress(len(ids), "verify", min_interval_s=PROGRESS_INTERVAL_S, enabled=len(ids) >= 20)

@@ -15,17 +15,15 @@ import os
 import sqlite3
 
 from edgesr_runtime.errors import EdgesrError
-from edgesr_runtime.store import ResultStore
+from edgesr_runtime.store import SQLITE_MAGIC, ResultStore
 
 KEY_FIELDS = ("kind", "model", "runtime", "precision", "dataset", "device")
-
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def is_store(path):
     """True when ``path`` is an SQLite file (by its header)."""
     with open(path, "rb") as handle:
-        return handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+        return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
 
 
 def store_meta(path):
@@ -121,6 +119,9 @@ def load_inputs(paths):
     for path in paths:
         if not os.path.isfile(path):
             raise EdgesrError("no such file: %s" % path, "pass results stores (.db) or bench JSON files")
+        if os.path.getsize(path) == 0:
+            raise EdgesrError("%s is empty (0 bytes): neither a results store nor bench JSON" % path,
+                              "pass a store written by eval, bench or sweep, or a bench JSON file")
         if is_store(path):
             rows, metas[str(path)] = read_store(path)
         else:

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import json
 import os
+import zipfile
 
 import numpy as np
 
@@ -56,12 +57,41 @@ def utc_now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def inside_bundle(bundle_dir, name):
+    """``bundle_dir/name`` when ``name`` is a relative path that stays inside the bundle; EdgesrError otherwise.
+
+    A manifest names its files relative to the bundle; an absolute path or one that climbs out with
+    ``..`` (or through a link) would make check and bench read a file that was never hashed.
+    """
+    bundle_dir = str(bundle_dir)
+    fix = "re-export the bundle; manifests list files relative to the bundle folder"
+    if not isinstance(name, str) or not name or os.path.isabs(name) or os.path.splitdrive(name)[0]:
+        raise EdgesrError("%s names the file %r, which is not a path inside the bundle"
+                          % (manifest_path(bundle_dir), name), fix)
+    path = os.path.join(bundle_dir, name)
+    root = os.path.realpath(bundle_dir)
+    if os.path.commonpath([root, os.path.realpath(path)]) != root:
+        raise EdgesrError("%s names the file %r, which lies outside the bundle" % (manifest_path(bundle_dir), name),
+                          fix)
+    return path
+
+
+def manifest_file_names(manifest):
+    """Every file name a manifest refers to: its ``files`` keys, artifact files and the golden file."""
+    names = list(manifest.get("files", {}) or {})
+    names += [a.get("file") for a in manifest.get("artifacts", []) or [] if isinstance(a, dict)]
+    golden = manifest.get("golden")
+    if isinstance(golden, dict) and "file" in golden:
+        names.append(golden["file"])
+    return names
+
+
 def file_problems(bundle_dir, files):
     """Human-readable problems of the ``files`` map: missing, truncated, grown or modified files."""
     problems = []
     for name in sorted(files):
         expected = files[name]
-        path = os.path.join(bundle_dir, name)
+        path = inside_bundle(bundle_dir, name)
         if not os.path.isfile(path):
             problems.append("%s is missing" % name)
             continue
@@ -99,6 +129,8 @@ def load_manifest(bundle_dir):
     if schema != SCHEMA:
         raise EdgesrError("%s has schema %r; this edgesr_runtime reads %r" % (path, schema, SCHEMA),
                           "use the edgesr_runtime version that matches the exporter")
+    for name in manifest_file_names(manifest):
+        inside_bundle(bundle_dir, name)
     return manifest
 
 
@@ -119,7 +151,7 @@ def refresh_files(bundle_dir, manifest, names):
     """Record (or drop, when the file is gone) the sha256 of ``names`` in the manifest's ``files``."""
     files = manifest.setdefault("files", {})
     for name in names:
-        path = os.path.join(str(bundle_dir), name)
+        path = inside_bundle(bundle_dir, name)
         if os.path.isfile(path):
             files[name] = file_record(path)
         else:
@@ -128,7 +160,8 @@ def refresh_files(bundle_dir, manifest, names):
 
 
 def artifact_file(bundle_dir, artifact):
-    return os.path.join(str(bundle_dir), artifact["file"])
+    """The path of an artifact's file, refused when the manifest points outside the bundle."""
+    return inside_bundle(bundle_dir, artifact["file"])
 
 
 def find_artifact(manifest, name):
@@ -195,8 +228,9 @@ def load_golden(path):
             kinds = [str(k) for k in data["kinds"]]
             samples = [GoldenSample(i, golden_input(data["input_%d" % i]), data["output_%d" % i], sources[i],
                                     kinds[i]) for i in range(len(sources))]
-    except (OSError, ValueError, KeyError) as err:
-        raise EdgesrError("cannot read golden data %s (%s)" % (path, err), "re-export the bundle")
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise EdgesrError("cannot read golden data %s (%s: %s)" % (path, type(err).__name__, err),
+                          "the file is truncated or damaged; copy the bundle again or re-export it")
     return samples
 
 

@@ -21,6 +21,7 @@ _FIXES = {
     errno.EPERM: ("permission denied", "choose a folder you can write to"),
     errno.EISDIR: ("a folder is in the way", "choose another output path"),
     errno.ENOTDIR: ("a file is in the way of the folder path", "choose another output path"),
+    errno.EEXIST: ("a file is in the way of the folder path", "choose another output path"),
 }
 
 
@@ -33,10 +34,28 @@ def _default_mode():
 FILE_MODE = _default_mode()  # what open() would give a new file (mkstemp alone gives 0600)
 
 
+# Failures that will hit every later write to the same place too (atomic writes create their temp file
+# in the target's folder, so a permission error is the folder's): a batch stops at the first one.
+DESTINATION_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM))
+
+
+class WriteError(EdgesrError):
+    """An EdgesrError for a failed write; ``errno`` tells a batch whether to go on."""
+
+    def __init__(self, problem, fix, errno_code):
+        super().__init__(problem, fix)
+        self.errno = errno_code
+
+    @property
+    def stops_batch(self):
+        """True when the destination itself is unusable (disk full, read-only), not just this one file."""
+        return self.errno in DESTINATION_ERRNOS
+
+
 def write_error(path, err):
-    """The EdgesrError for an OSError met while writing ``path``."""
+    """The EdgesrError (a WriteError) for an OSError met while writing ``path``."""
     problem, fix = _FIXES.get(err.errno, (err.strerror or str(err), "check the output path"))
-    return EdgesrError("cannot write %s: %s" % (path, problem), fix)
+    return WriteError("cannot write %s: %s" % (path, problem), fix, err.errno)
 
 
 def ensure_folder(folder):

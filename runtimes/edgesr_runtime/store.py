@@ -3,12 +3,20 @@
 Every finished result is written (and committed) at once, keyed by
 (kind, model, runtime, precision, dataset, device), so a killed job resumes by skipping
 keys already present. Payloads are JSON, so new metrics need no schema change.
+
+A store is recognised by its ``meta`` table holding ``schema_version``. Any other SQLite file (or a
+file that is not SQLite at all) is refused before anything is written to it, so an edgesr command
+never adds tables to another program's database. A missing file, a 0-byte file and an SQLite file
+without tables are new stores.
 """
 
 import json
 import os
 import sqlite3
 import time
+
+from .errors import EdgesrError
+from .files import ensure_folder
 
 SCHEMA_VERSION = 1
 
@@ -33,22 +41,88 @@ CREATE INDEX IF NOT EXISTS results_model ON results (model);
 
 _KEY_FIELDS = ("kind", "model", "runtime", "precision", "dataset", "device")
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_STORE_FIX = "pass a store written by edgesr eval, bench or sweep, or a new file name"
+
+
+def check_store_file(path):
+    """Raise EdgesrError unless ``path`` is missing, empty, or an edgesr store of a known schema; writes nothing."""
+    path = str(path)
+    if not os.path.exists(path):
+        return
+    if os.path.isdir(path):
+        raise EdgesrError("%s is a folder, not a results store" % path, _STORE_FIX)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as err:
+        raise EdgesrError("cannot read %s: %s" % (path, err.strerror or err), "check the path and its permissions")
+    if not head:
+        return
+    if head != SQLITE_MAGIC:
+        raise EdgesrError("%s is not an SQLite file, so not an edgesr results store" % path, _STORE_FIX)
+    tables, meta = _read_schema(path)
+    if not tables:
+        return
+    if "meta" not in tables or "results" not in tables or "schema_version" not in meta:
+        raise EdgesrError("%s is an SQLite database of another program (tables: %s), not an edgesr results store; "
+                          "left untouched" % (path, ", ".join(sorted(tables))), _STORE_FIX)
+    if not meta["schema_version"].isdigit() or int(meta["schema_version"]) > SCHEMA_VERSION:
+        raise EdgesrError("%s has store schema version %s; this edgesr knows up to %d"
+                          % (path, meta["schema_version"], SCHEMA_VERSION), "upgrade edgesr to read it")
+
+
+def _read_schema(path):
+    """(table names, meta dict) of an SQLite file, opened read-only."""
+    try:
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.abspath(path), uri=True)
+        try:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            meta = {}
+            if "meta" in tables:
+                meta = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")}
+            return tables, meta
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as err:
+        raise EdgesrError("cannot read %s as a results store: %s" % (path, err), "check the file is not damaged")
+
+
+def _database_error(path, err):
+    """The EdgesrError for an SQLite failure while writing ``path`` (disk full, read-only, locked...)."""
+    text = str(err)
+    if "full" in text:
+        fix = "free some space or write the store somewhere else"
+    elif "readonly" in text or "read-only" in text:
+        fix = "choose a writable location for the store"
+    elif "locked" in text:
+        fix = "another process holds the store; wait for it or use another --store"
+    else:
+        fix = "check the store file and its folder"
+    return EdgesrError("cannot write results store %s: %s" % (path, text), fix)
+
 
 class ResultStore:
     """A results store at ``path`` (created if missing). Use as a context manager or call close()."""
 
     def __init__(self, path):
         self.path = str(path)
-        parent = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(parent, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
-        self._db.commit()
+        check_store_file(self.path)
+        ensure_folder(os.path.dirname(os.path.abspath(self.path)))
+        self._db = None
+        try:
+            self._db = sqlite3.connect(self.path, timeout=60)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            self._db.commit()
+        except sqlite3.Error as err:
+            if self._db is not None:
+                self._db.close()
+            raise _database_error(self.path, err) from None
 
     def __enter__(self):
         return self
@@ -57,7 +131,18 @@ class ResultStore:
         self.close()
 
     def close(self):
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _write(self, sql, args=()):
+        """Execute one writing statement and commit; SQLite failures become one EdgesrError line."""
+        try:
+            self._db.execute(sql, args)
+            self._db.commit()
+        except sqlite3.Error as err:
+            self._db.rollback()
+            raise _database_error(self.path, err) from None
 
     @staticmethod
     def _key(kind, model, runtime, precision, dataset="", device=""):
@@ -79,17 +164,15 @@ class ResultStore:
         """Write one result and commit at once. With replace=False an existing key is kept."""
         key = self._key(kind, model, runtime, precision, dataset, device)
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-        self._db.execute(
+        self._write(
             verb + " INTO results (kind, model, runtime, precision, dataset, device, status, payload, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             key + (status, json.dumps(payload, sort_keys=True, default=_json_default), time.time()),
         )
-        self._db.commit()
 
     def set_meta(self, key, value):
         """Record one store-level fact (e.g. the sweep command) as text."""
-        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(value)))
-        self._db.commit()
+        self._write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(value)))
 
     def get_meta(self, key, default=None):
         row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -122,14 +205,31 @@ class ResultStore:
 
     def merge_from(self, other_path):
         """Copy every result of another store into this one; rows already here are kept. Returns rows added."""
-        before = self.count()
-        self._db.execute("ATTACH DATABASE ? AS other", (str(other_path),))
+        return self.merge_all([other_path])[0][0]
+
+    def merge_all(self, other_paths):
+        """Copy every result of other stores into this one in one transaction; rows already here are kept.
+
+        All or nothing: when any input is not a store or a write fails, this store is left as it was.
+        Returns (rows added, rows held) per input, in order.
+        """
+        for path in other_paths:
+            check_store_file(path)
+        shards = []
+        for path in other_paths:
+            with _read_only(path) as db:
+                shards.append(db.execute("SELECT * FROM results").fetchall() if _has_results(db) else [])
+        added = []
         try:
-            self._db.execute("INSERT OR IGNORE INTO results SELECT * FROM other.results")
+            for rows in shards:
+                before = self._db.total_changes
+                self._db.executemany("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                added.append((self._db.total_changes - before, len(rows)))
             self._db.commit()
-        finally:
-            self._db.execute("DETACH DATABASE other")
-        return self.count() - before
+        except sqlite3.Error as err:
+            self._db.rollback()
+            raise _database_error(self.path, err) from None
+        return added
 
 
 def _json_default(value):
@@ -137,3 +237,20 @@ def _json_default(value):
     if hasattr(value, "tolist"):
         return value.tolist()
     raise TypeError("not JSON serializable: %r" % (type(value),))
+
+
+class _read_only:
+    """``with _read_only(path) as db:`` an SQLite connection that cannot write."""
+
+    def __init__(self, path):
+        self._db = sqlite3.connect("file:%s?mode=ro" % os.path.abspath(str(path)), uri=True)
+
+    def __enter__(self):
+        return self._db
+
+    def __exit__(self, *exc):
+        self._db.close()
+
+
+def _has_results(db):
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='results'").fetchone() is not None

@@ -77,12 +77,16 @@ def test_sensor_vanishing_mid_window_is_unavailable(tmp_path):
     assert "curr3_input" in r.reason
 
 
-def test_absent_sensor_is_a_clear_error(tmp_path):
+def test_absent_sensor_is_unavailable_with_its_reason_like_nvml(tmp_path):
+    meter = open_meter("ina3221", root=str(tmp_path))
     with pytest.raises(EdgesrError) as err:
-        open_meter("ina3221", root=str(tmp_path))
+        meter.check()  # what `auto` and `power` listings use: the reason, as one line
     msg = str(err.value)
-    assert "no INA3221 sensor found under" in msg and "ina3221*" in msg
-    assert "use --power none" in msg
+    assert "no INA3221 sensor found under" in msg and "ina3221*" in msg and "use --power none" in msg
+    meter.start()
+    result = meter.stop()  # an explicit --power ina3221 run goes on without power, saying why
+    assert result.status == "unavailable" and result.avg_w is None and result.source == "ina3221"
+    assert "no INA3221 sensor found" in result.reason
 
 
 def test_auto_prefers_ina3221(tmp_path):

@@ -97,24 +97,45 @@ def _unprivileged_python():
     return None
 
 
+def _readable_copy_of_the_runtime():
+    """A copy of edgesr_runtime in a fresh world-readable folder: the checkout itself may sit in a folder
+    only its owner can enter (``mktemp -d`` makes mode 700), where ``nobody`` could not import it."""
+    package = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                           "runtimes", "edgesr_runtime")
+    folder = tempfile.mkdtemp(prefix="edgesr-runtime-copy-")
+    shutil.copytree(package, os.path.join(folder, "edgesr_runtime"), ignore=shutil.ignore_patterns("__pycache__"))
+    _open_to_all(folder)
+    return folder
+
+
+def _open_to_all(root):
+    for dirpath, dirnames, filenames in os.walk(root):
+        os.chmod(dirpath, 0o755)
+        for f in filenames:
+            os.chmod(os.path.join(dirpath, f), 0o644)
+
+
 def test_permission_denied_is_unavailable_with_reason():
     """energy_uj is root-only on Linux >= 5.10; read it as an unprivileged user."""
-    runtimes = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "runtimes")
     root = tempfile.mkdtemp(prefix="edgesr-rapl-")
+    code = _readable_copy_of_the_runtime()
     try:
         build_tree("rapl_laptop", root)
-        for dirpath, dirnames, filenames in os.walk(root):
-            os.chmod(dirpath, 0o755)
-            for f in filenames:
-                os.chmod(os.path.join(dirpath, f), 0o644)
+        _open_to_all(root)
         os.chmod(os.path.join(root, PKG), 0o400 if os.geteuid() == 0 else 0o000)
         python = _unprivileged_python()
         if python is None:
             pytest.skip("no Python interpreter an unprivileged user can run here")
-        out = _as_user([python, "-c", _PERMISSION_PROBE % (runtimes, root)])
+        imports = _as_user([python, "-c", "import sys; sys.path.insert(0, %r); import edgesr_runtime.power" % code])
+        if imports.returncode != 0:
+            last = (imports.stderr.strip().splitlines() or ["?"])[-1]
+            pytest.skip("an unprivileged user cannot import edgesr_runtime from %s (%s): a folder above the temp "
+                        "folder or the interpreter is closed to others" % (code, last))
+        out = _as_user([python, "-c", _PERMISSION_PROBE % (code, root)])
         assert out.returncode == 0, out.stderr
         status, reason = out.stdout.splitlines()[:2]
         assert status == "unavailable"
         assert "permission denied" in reason and "root-only" in reason
     finally:
         shutil.rmtree(root)
+        shutil.rmtree(code)

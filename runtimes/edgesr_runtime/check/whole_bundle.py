@@ -1,7 +1,5 @@
 """Checking a whole bundle: sha256 of every file, then the selected artifacts against the golden data."""
 
-import os
-
 from .. import bundle as bundle_io
 from ..errors import EdgesrError
 from .artifacts import ERROR, FAIL, PASS, SKIP, check_artifact, check_result
@@ -33,7 +31,7 @@ def check_bundle(bundle_dir, names=None, runtimes=None, precisions=None, threads
     if verify:
         bundle_io.verify_bundle(bundle_dir, manifest)
     golden = manifest.get("golden", {}).get("file", bundle_io.GOLDEN)
-    samples = bundle_io.load_golden(os.path.join(bundle_dir, golden))
+    samples = bundle_io.load_golden(bundle_io.inside_bundle(bundle_dir, golden))
     results = []
     for artifact in select(manifest, names, runtimes, precisions):
         if artifact.get("valid") is False and not include_invalid:

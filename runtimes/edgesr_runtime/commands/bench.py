@@ -15,7 +15,7 @@ from ..harness import AUTO, MeasureRequest, format_summary, measure, to_json, wr
 from ..harness.latency_rows import device_label
 from ..harness.measure import id_from_path
 from ..runners import runtime_for_path
-from ..store import ResultStore
+from ..store import ResultStore, check_store_file
 from .options import add_device_option, add_power_options, add_store_option, add_timing_options, request_fields
 
 
@@ -88,6 +88,8 @@ def request_from(args):
 
 def run(args):
     """Measure, print the summary (and JSON), write the file and the store row; returns the exit code."""
+    if args.store:
+        check_store_file(args.store)  # another program's database is refused before measuring, never written
     try:
         result = measure(args.model, request_from(args)).to_dict()
     except EdgesrError:

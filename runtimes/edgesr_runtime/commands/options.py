@@ -1,6 +1,8 @@
 """Argument groups shared by the device commands and ``edgesr bench`` / ``edgesr sweep``: timing, power,
 store, device label, shard. Each ``add_*`` adds its options; ``request_fields`` reads them back."""
 
+import argparse
+import math
 import os
 import re
 
@@ -12,14 +14,25 @@ STORE_ENV = "EDGESR_STORE"  # the host CLI's default store
 POWER_HELP = "power meter: auto|none|rapl|ina3221|tegrastats|nvml|external:PATH (default %(default)s)"
 
 
+def non_negative_number(text):
+    """argparse type: a finite number >= 0 (nan, inf and negatives are refused: they would hang or mean nothing)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % (text,)) from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError("%r must be a finite number >= 0" % (text,))
+    return value
+
+
 def add_timing_options(parser, warmup_ms=DEFAULT_WARMUP_MS, duration_s=DEFAULT_DURATION_S,
                        iterations=DEFAULT_MIN_ITERATIONS, frames=DEFAULT_FRAMES):
     """--threads, --warmup-ms, --duration-s, --iterations and (unless ``frames`` is None) --frames."""
     group = parser.add_argument_group("timing")
     group.add_argument("--threads", type=int, help="CPU threads of the runtime (default: the runtime's own)")
-    group.add_argument("--warmup-ms", type=float, default=warmup_ms,
+    group.add_argument("--warmup-ms", type=non_negative_number, default=warmup_ms,
                        help="time-based warm-up before timing, not in the trace (default %(default)s)")
-    group.add_argument("--duration-s", type=float, default=duration_s,
+    group.add_argument("--duration-s", type=non_negative_number, default=duration_s,
                        help="minimum timed duration in seconds (default %(default)s)")
     group.add_argument("--iterations", type=int, default=iterations,
                        help="minimum timed iterations; both minimums must be met (default %(default)s)")
@@ -35,7 +48,7 @@ def add_power_options(parser, idle=False):
     group = parser.add_argument_group("power")
     group.add_argument("--power", default="auto", help=POWER_HELP)
     if idle:
-        group.add_argument("--idle-s", type=float, default=0.0,
+        group.add_argument("--idle-s", type=non_negative_number, default=0.0,
                            help="measure an idle power baseline for this many seconds first (shown beside, "
                                 "never subtracted)")
     return group

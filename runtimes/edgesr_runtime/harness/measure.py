@@ -93,6 +93,8 @@ def measure_bundle(bundle_dir, request):
 
 def measure(path, request):
     """``measure_bundle`` for a folder, ``measure_file`` for a file."""
+    if not os.path.exists(path):
+        raise EdgesrError("%s does not exist" % path, "pass a bundle folder or a model file (.onnx, .tflite, .engine)")
     return measure_bundle(path, request) if os.path.isdir(path) else measure_file(path, request)
 
 

@@ -6,6 +6,7 @@ lasts at least ``duration_s`` (3 s) AND ``iterations`` (10).
 """
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
@@ -47,6 +48,11 @@ class MeasureRequest:
 
     def validate(self):
         """EdgesrError naming the bad setting, else self."""
+        for name in ("warmup_ms", "duration_s", "idle_s"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise EdgesrError("bad timing setting %s=%r" % (name, value),
+                                  "--%s takes a finite number >= 0" % name.replace("_", "-"))
         if self.frames < 1 or self.iterations < 1 or self.duration_s < 0 or self.warmup_ms < 0:
             raise EdgesrError("bad timing settings", "--frames and --iterations must be >= 1, --duration-s and "
                                                      "--warmup-ms >= 0")

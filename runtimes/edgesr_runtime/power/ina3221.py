@@ -103,9 +103,11 @@ class Ina3221Meter(PolledMeter):
         super(Ina3221Meter, self).__init__(interval_s, clock)
         self.root = root
         self.rails = discover_rails(root)
-        if not self.rails:
-            raise EdgesrError("ina3221: no INA3221 sensor found under %s" % under(root, SEARCHED),
-                              "run on a Jetson, or use --power none")
+        if not self.rails:  # like nvml without a GPU: the meter is unavailable with its reason, the run goes on
+            self.model, self.total_rails, self.board, self.note = model, (), None, None
+            self.unavailable_reason = ("ina3221: no INA3221 sensor found under %s (run on a Jetson, or use --power "
+                                       "none)" % under(root, SEARCHED))
+            return
         names = [r.name for r in self.rails]
         self.model = model if model is not None else read_board_model(root)
         if rails:
@@ -119,9 +121,11 @@ class Ina3221Meter(PolledMeter):
 
     @property
     def source(self):
-        return "ina3221:%s" % total_label(self.total_rails)
+        return "ina3221:%s" % total_label(self.total_rails) if self.total_rails else self.name
 
     def detail(self):
+        if not self.rails:
+            return None
         return {"board_model": self.model, "board": self.board, "total_rails": list(self.total_rails),
                 "note": self.note, "layout": self.rails[0].layout, "interval_s": self.interval_s}
 
