@@ -1,12 +1,14 @@
 """Export one (module, target) bundle: golden data, artifacts, parity gate, manifest, README.
 
 The caller builds the PyTorch module and describes it (``ModelDescription``); this module never
-looks models up. The bundle is written into a hidden ``.<name>.partial`` folder and renamed into
+looks models up. The bundle is written into a hidden ``.<name>.<random>.partial`` folder (its own per
+process, so two exports of the same model never share one) and renamed into
 place when done, so an interrupted run never leaves a bundle that looks complete.
 """
 
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,6 +228,21 @@ def _write_golden(job, samples):
                               "shapes": [list(x.shape) for x in inputs_u8], "reference": "PyTorch FP32 (CPU)"}
 
 
+def _move_into_place(work, final):
+    """Replace ``final`` by the finished ``work`` folder; files get the mode any new file gets (never 0600
+    or executable, whatever a converter wrote). When another export of the same bundle finished first,
+    its bundle is replaced by this one (both are complete)."""
+    os.chmod(work, files.FOLDER_MODE)
+    for path in work.iterdir():
+        os.chmod(path, files.FILE_MODE if path.is_file() else files.FOLDER_MODE)
+    shutil.rmtree(final, ignore_errors=True)
+    try:
+        os.replace(work, final)
+    except OSError:  # another process put ``final`` back between the two lines above
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(work, final)
+
+
 def export_bundle(module, description, target, out_dir, options=None, force=False, log=None):
     """Export ``module`` for ``target`` into ``out_dir/<model_id>-<target>``; returns a BundleReport.
 
@@ -245,9 +262,8 @@ def export_bundle(module, description, target, out_dir, options=None, force=Fals
         return done
     name = bundle_name(description.model_id, target.name)
     final = Path(out_dir) / name
-    work = Path(out_dir) / (".%s.partial" % name)
-    shutil.rmtree(work, ignore_errors=True)
-    files.ensure_folder(work)
+    files.ensure_folder(out_dir)
+    work = Path(tempfile.mkdtemp(dir=str(out_dir), prefix=".%s." % name, suffix=".partial"))
     try:
         parameters = sum(p.numel() for p in module.parameters())
         manifest = new_manifest(description, target, resolved, parameters, lr_height, lr_width)
@@ -263,8 +279,7 @@ def export_bundle(module, description, target, out_dir, options=None, force=Fals
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(work, final)
+    _move_into_place(work, final)
     return BundleReport(description.model_id, target.name, str(final), "exported", valid=manifest["valid"],
                         artifacts=manifest["artifacts"], warnings=manifest["warnings"],
                         seconds=round(time.time() - started, 2))

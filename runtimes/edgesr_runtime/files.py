@@ -25,13 +25,14 @@ _FIXES = {
 }
 
 
-def _default_mode():
+def _umask():
     mask = os.umask(0)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
 
 
-FILE_MODE = _default_mode()  # what open() would give a new file (mkstemp alone gives 0600)
+FILE_MODE = 0o666 & ~_umask()  # what open() would give a new file (mkstemp alone gives 0600)
+FOLDER_MODE = 0o777 & ~_umask()  # what mkdir would give a new folder (mkdtemp alone gives 0700)
 
 
 # Failures that will hit every later write to the same place too (atomic writes create their temp file
