@@ -1,4 +1,10 @@
-"""``edgesr report [STORE|JSON ...] --out DIR``: the speed-quality Pareto report (HTML, Markdown, CSV, figures)."""
+"""Join results stores (SQLite) and bench JSON files (one object, an array, or JSON lines) with the
+paper's published numbers and write figures per scale and device, Pareto tables, rank correlation with
+the paper's speeds, energy per frame, the environment and the reproducing command. With no input, the
+report shows the paper's numbers only.
+
+``edgesr report [STORE|JSON ...] --out DIR``: HTML, Markdown, CSV/Parquet and figures.
+"""
 
 import os
 
@@ -10,11 +16,7 @@ def add_parser(subparsers):
     p = subparsers.add_parser(
         "report",
         help="the PSNR-vs-speed Pareto report of results stores / bench JSON beside the paper's numbers",
-        description="Join results stores (SQLite) and bench JSON files (one object, an array, or JSON lines) with "
-        "the paper's published numbers and write figures per scale and device, Pareto tables, rank correlation "
-        "with the paper's speeds, energy per frame, the environment and the reproducing command. With no input, "
-        "the report shows the paper's numbers only.",
-    )
+        description=__doc__.split("\n\n")[0])
     p.add_argument("inputs", nargs="*", metavar="STORE|JSON", help="results stores and/or bench JSON files")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created; files are overwritten)")
     p.add_argument("--dataset", default="Set14", help=DATASET_HELP)

@@ -1,4 +1,10 @@
-"""``edgesr upscale INPUT... --model ID [--out DIR]``."""
+"""Upscale images with an edge-SR model. Gray images go through the model; colour images are converted
+to YCbCr, the model upscales Y and Cb/Cr are upscaled bicubically. Outputs are 8-bit PNGs named
+<stem>_<model>.png in --out; inputs are never overwritten. Unreadable files are reported and skipped;
+the exit code is 1 if any failed.
+
+``edgesr upscale INPUT... --model ID [--out DIR]``.
+"""
 
 import sys
 
@@ -6,14 +12,8 @@ from edgesr_runtime.errors import EdgesrError
 
 
 def add_parser(subparsers):
-    p = subparsers.add_parser(
-        "upscale",
-        help="upscale image files, folders or globs with a zoo model",
-        description="Upscale images with an edge-SR model. Gray images go through the model; colour images "
-        "are converted to YCbCr, the model upscales Y and Cb/Cr are upscaled bicubically. Outputs are "
-        "8-bit PNGs named <stem>_<model>.png in --out; inputs are never overwritten. Unreadable files are "
-        "reported and skipped; the exit code is 1 if any failed.",
-    )
+    p = subparsers.add_parser("upscale", help="upscale image files, folders or globs with a zoo model",
+                              description=__doc__.split("\n\n")[0])
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders of images, or globs")
     p.add_argument("--model", "-m", required=True, help="model id, e.g. eSR-TM_s2_K7_C16 (see `edgesr models`)")
     p.add_argument("--out", "-o", default="edgesr-out", help="output folder (default: ./edgesr-out)")

@@ -1,21 +1,11 @@
 """Host commands on SQLite files that are not edgesr stores, and a few smaller hostile inputs:
 nothing is written to another program's database, merges are all or nothing, errors come once."""
 
-import sqlite3
-
 import pytest
 
 from edgesr.cli import main
 from edgesr_runtime.store import ResultStore
-
-
-def foreign_database(path):
-    db = sqlite3.connect(str(path))
-    db.execute("CREATE TABLE users (name TEXT)")
-    db.execute("INSERT INTO users VALUES ('ada')")
-    db.commit()
-    db.close()
-    return path
+from runtime.foreign_files import foreign_database  # tests/runtime/foreign_files.py
 
 
 def shard(path, model):

@@ -16,17 +16,10 @@ from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.harness import MeasureRequest
 from edgesr_runtime.store import ResultStore
 
+from .foreign_files import foreign_database
+
 BUNDLE = "eSR-MAX_s2_K3_C1-cpu"
 FAST = ("--power", "none", "--duration-s", "0.05", "--iterations", "3", "--warmup-ms", "5")
-
-
-def foreign_database(path):
-    db = sqlite3.connect(str(path))
-    db.execute("CREATE TABLE users (name TEXT)")
-    db.execute("INSERT INTO users VALUES ('ada')")
-    db.commit()
-    db.close()
-    return path
 
 
 # -- the results store ---------------------------------------------------------------------------
