@@ -12,7 +12,8 @@ import tempfile
 
 import numpy as np
 
-from edgesr_runtime.bench import make_frames, time_loop
+from edgesr_runtime.harness.frames import make_frames
+from edgesr_runtime.harness.timing import time_loop
 
 GRAPHS = ("reference", "optimised")
 RUNTIMES = ("onnxruntime", "litert")
