@@ -19,7 +19,7 @@ def choose(fp32_path, path, calibration, layout, measure, recipes=DEFAULT_RECIPE
     """Write the chosen INT8 file at ``path``; returns its facts plus ``quantization.choice``.
 
     ``measure(candidate_path)`` returns ``int8_quality.psnr_drop``'s dict for one candidate file.
-    ``quantization.choice`` = {"max_drop_db", "passed", "tried": [{"recipe", "drop_db" | "error"}, ...]}.
+    ``quantization.choice`` = {"max_drop_db", "passed", "tried": [{"recipe", "drop_db" | "skipped" | "error"}, ...]}.
     """
     path = str(path)
     tried, best = [], None  # best: (drop dict, facts, candidate file)
@@ -45,7 +45,7 @@ def choose(fp32_path, path, calibration, layout, measure, recipes=DEFAULT_RECIPE
         if drop["drop_db"] <= max_drop_db:
             break
     if best is None:
-        raise EdgesrError("no INT8 recipe could be made: %s" % "; ".join("%s: %s" % (t["recipe"], t["error"])
+        raise EdgesrError("no INT8 recipe could be made: %s" % "; ".join("%s: %s" % (t["recipe"], t.get("error") or t.get("skipped"))
                                                                       for t in tried),
                           "see the converter errors above; --int8-recipes chooses which recipes are tried")
     drop, facts, candidate = best

@@ -76,3 +76,11 @@ def test_unknown_recipe_is_bad_input(tmp_path, capsys):
     assert main(["export", "--target", "rpi", "--model", "eSR-MAX_s2_K3_C1", "--int8-recipes", "static,fp4",
                  "--out", str(tmp_path)]) == 2
     assert "unknown INT8 recipe fp4; known: static, static_exp_float, dynamic" in capsys.readouterr().err
+
+
+def test_no_recipe_that_applies_fails_the_artifact_with_the_reason(tmp_path, shared_weights):
+    report = export_zoo_model("eSR-MAX_s2_K3_C1", "rpi", tmp_path, dict(OPTIONS, int8_recipes="static_exp_float"),
+                              weights_dir=shared_weights)
+    int8 = _int8(report)
+    assert int8["status"] == "failed" and int8["valid"] is False and not report.valid
+    assert "no INT8 recipe could be made: static_exp_float: no EXP op" in int8["error"]
