@@ -70,6 +70,17 @@ def kept_positions(height, width, border=BORDER, count=INTERIOR_PIXELS, seed=0):
     return np.concatenate([np.flatnonzero(mask), interior])
 
 
+def pixel_weights(height, width, border, positions):
+    """How many output pixels each kept pixel stands for: 1 in the border band, interior pixels /
+    sampled interior pixels in the interior (so weighted sums estimate whole-output sums unbiasedly)."""
+    in_band = int(border_mask(height, width, border).sum())
+    weights = np.ones(positions.size, dtype=np.float64)
+    sampled = positions.size - in_band
+    if sampled:
+        weights[in_band:] = (height * width - in_band) / float(sampled)
+    return weights
+
+
 def tile_stats(frames, tile=TILE):
     """(mean, min, max) of each tile×tile tile of N×H×W frames (edge tiles may be smaller), float32."""
     frames = np.asarray(frames, dtype=np.float64)
@@ -99,6 +110,7 @@ class OutputSummary(object):
         self.border, self.tile, self.seed, self.count = int(border), int(tile), int(seed), int(count)
         self.values, self.tile_mean, self.tile_min, self.tile_max = values, tile_mean, tile_min, tile_max
         self.positions = kept_positions(self.shape[2], self.shape[3], self.border, self.count, self.seed)
+        self.weights = pixel_weights(self.shape[2], self.shape[3], self.border, self.positions)
 
     @classmethod
     def of(cls, output, border=BORDER, tile=TILE, count=INTERIOR_PIXELS, seed=0):

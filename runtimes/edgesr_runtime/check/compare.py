@@ -51,11 +51,13 @@ class Comparison(object):
     """Running error statistics over several (reference, actual) pairs.
 
     A reference is a whole output, or a golden_summary.OutputSummary (golden format 2). Against a
-    summary, the kept pixels are compared one by one and every tile's mean/min/max is compared with
+    summary, the kept pixels are compared one by one (mean |err| and MSE weigh a sampled interior
+    pixel by the interior pixels it stands for: unbiased estimates for the whole output, with the
+    border band counted exactly) and every tile's mean/min/max is compared with
     the actual output's: each tile difference is a lower bound of the true max |err| (see
     golden_summary), so it joins ``max_abs_err``, and the tile means give a lower bound of the error
     energy of the whole output (``bound_sse``). PSNR uses the larger of the kept pixels' mean squared
-    error and that bound; NaN/Inf is looked for in every pixel of the actual output.
+    error estimate and that bound; NaN/Inf is looked for in every pixel of the actual output.
     """
 
     def __init__(self):
@@ -79,25 +81,27 @@ class Comparison(object):
             sse = self._add_errors(np.abs(actual - np.asarray(reference, dtype=np.float32)), label)
             self.bound_sse += sse
         else:
-            self._add_errors(np.abs(summary.pick(actual) - summary.values), label)
+            self._add_errors(np.abs(summary.pick(actual) - summary.values), label, summary.weights)
             self._add_tiles(summary, actual, label)
         self.bound_count += int(actual.size)
         return self
 
-    def _add_errors(self, diff, label):
-        """Per-pixel |err| (float32 differences of nearby values are exact); returns their squared sum."""
+    def _add_errors(self, diff, label, weights=None):
+        """Per-pixel |err| (float32 differences of nearby values are exact), each standing for ``weights``
+        output pixels (a sampled interior pixel for many); returns their squared sum."""
+        weights = np.broadcast_to(1.0 if weights is None else weights, diff.shape).ravel()
         diff = diff.ravel()
         if not np.isfinite(diff).all():
             self.nan_or_inf = True
-            diff = diff[np.isfinite(diff)]
+            weights, diff = weights[np.isfinite(diff)], diff[np.isfinite(diff)]
         sse = 0.0
         if diff.size:
             self._worst(float(diff.max()), label)
             diff = diff.astype(np.float64)
-            sse = float(np.dot(diff, diff))
-            self.sum_abs += float(diff.sum())
+            sse = float(np.dot(diff * diff, weights))
+            self.sum_abs += float(np.dot(diff, weights))
             self.sum_sq += sse
-        self.count += int(diff.size)
+        self.count += float(weights.sum())
         return sse
 
     def _add_tiles(self, summary, actual, label):
