@@ -9,7 +9,8 @@ from edgesr_export.targets import TARGETS
 from edgesr_runtime.bundle import load_manifest
 from edgesr_runtime.store import ResultStore
 
-OPTION_FLAGS = ("resolution", "graph", "dynamic", "opset", "precision", "layout", "golden", "calibration", "validation")
+OPTION_FLAGS = ("resolution", "graph", "dynamic", "opset", "precision", "layout", "golden", "calibration", "validation",
+                "int8_recipes", "int8_max_drop")
 
 
 def _targets_epilog():
@@ -48,6 +49,10 @@ def add_parser(subparsers):
     p.add_argument("--calibration", type=int,
                    help="T91 mosaics: INT8 calibration (default 8); jetson: extra FP16 range-check inputs (default 2)")
     p.add_argument("--validation", type=int, help="Set5+Set14 mosaics for the INT8 PSNR drop (default 4)")
+    p.add_argument("--int8-recipes", help="INT8 recipes tried in order, the first within --int8-max-drop kept "
+                   "(default static,dynamic,weight_only)")
+    p.add_argument("--int8-max-drop", type=float, help="largest INT8 PSNR drop against FP32 in dB (default 0.3); "
+                   "above it with every recipe the artifact is refused")
     p.add_argument("--out", default="./edgesr-bundles", help="output folder (default ./edgesr-bundles)")
     p.add_argument("--store", help="SQLite results store: export and failure rows")
     p.add_argument("--force", action="store_true", help="re-export bundles that are already complete and valid")

@@ -19,7 +19,8 @@ from edgesr_runtime import check as check_mod
 from edgesr_runtime import files
 from edgesr_runtime.errors import EdgesrError
 
-from edgesr_export import deployment, filterbank_export, fp16_scan, golden, int8_quality, onnx_export, tflite_export
+from edgesr_export import (deployment, filterbank_export, fp16_scan, golden, int8_choice, int8_quality, onnx_export,
+                           tflite_export)
 from edgesr_export.capture import quiet
 from edgesr_export.description import ModelDescription
 from edgesr_export.images import calibration_inputs
@@ -104,10 +105,17 @@ def _tflite_fp16(job, spec):
 
 
 def _tflite_int8(job, spec):
+    """The first INT8 recipe (``int8_recipes`` order) whose PSNR drop is within ``int8_max_drop``."""
     source = job.entries["tflite-fp32"]
     calibration = calibration_inputs(job.description.scale, job.lr_height, job.lr_width, job.options["calibration"])
-    facts = tflite_export.quantize_int8(job.path(source["file"]), job.path(spec.file), calibration,
-                                        layout=source["layout"])
+
+    def measure(candidate):
+        with quiet():
+            return int8_quality.psnr_drop(job.module, candidate, source["layout"], job.description.scale,
+                                          job.lr_height, job.lr_width, job.options["validation"])
+
+    facts = int8_choice.choose(job.path(source["file"]), job.path(spec.file), calibration, source["layout"], measure,
+                               recipes=job.options["int8_recipes"], max_drop_db=job.options["int8_max_drop"])
     return dict(_shape_facts(source), **facts)
 
 
@@ -160,19 +168,25 @@ def _make_artifact(job, spec, log):
 
 
 def _int8_quality(job, entry, log):
-    try:
-        with quiet():
-            drop = int8_quality.psnr_drop(job.module, job.path(entry["file"]), entry["layout"], job.description.scale,
-                                          job.lr_height, job.lr_width, job.options["validation"])
-    except EdgesrError as err:
-        log("  %s: cannot measure the INT8 PSNR drop: %s" % (entry["name"], err))
-        entry["quantization"]["psnr"] = {"error": str(err)}
-        return
-    entry["quantization"]["psnr"] = drop
+    """The quality gate of an INT8 artifact: its PSNR drop (measured while choosing the recipe) against the limit."""
+    quantization = entry["quantization"]
+    drop, choice = quantization["psnr"], quantization["choice"]
+    tried = ", ".join("%s %s" % (t["recipe"], "%.2f dB" % t["drop_db"] if "drop_db" in t else
+                                      "skipped" if "skipped" in t else "failed")
+                      for t in choice["tried"])
+    log("  %s: recipe %s, PSNR drop %.3f dB (tried: %s)" % (entry["name"], quantization["recipe"], drop["drop_db"],
+                                                           tried))
     if drop["warning"]:
         job.manifest["warnings"].append(
             "INT8 costs %.2f dB PSNR against FP32 (%.2f -> %.2f dB on %s), above the %.1f dB warning level" % (
                 drop["drop_db"], drop["fp32_psnr_db"], drop["int8_psnr_db"], drop["set"], drop["warn_above_db"]))
+    if not choice["passed"]:
+        reason = "INT8 PSNR drop %.2f dB is above the %.2f dB limit with every recipe tried (%s)" % (
+            drop["drop_db"], choice["max_drop_db"], tried)
+        entry["valid"] = False
+        entry["parity"]["passed"] = False
+        entry["parity"]["reason"] = "; ".join(r for r in (entry["parity"].get("reason"), reason) if r)
+        log("  %s refused: %s" % (entry["name"], reason))
 
 
 # -- one bundle ----------------------------------------------------------------------------------

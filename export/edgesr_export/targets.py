@@ -11,6 +11,7 @@ from typing import Callable, Optional, Tuple
 
 from edgesr_runtime.errors import EdgesrError
 
+from edgesr_export import int8_recipes
 from edgesr_export.resolution import parse_resolution
 
 
@@ -110,6 +111,11 @@ OPTIONS = {
         OptionSpec("calibration", 8, "T91 luma mosaics for INT8 calibration (jetson: extra inputs of the FP16 "
                    "range check, default 2)", _positive_int),
         OptionSpec("validation", 4, "Set5+Set14 mosaics for the INT8 PSNR drop against FP32", _positive_int),
+        OptionSpec("int8_recipes", int8_recipes.DEFAULT_RECIPES, "INT8 recipes tried in this order, the first within "
+                   "--int8-max-drop is kept: static (int8 compute and I/O), dynamic (int8 weights, activations "
+                   "quantised at run time), weight_only (int8 weights, float compute)", int8_recipes.parse_recipes),
+        OptionSpec("int8_max_drop", int8_recipes.DEFAULT_MAX_DROP_DB, "largest PSNR drop (dB) against FP32 an INT8 "
+                   "artifact may cost; above it with every recipe, the artifact is refused", float),
     )
 }
 
@@ -143,7 +149,8 @@ TRT_FP32 = ArtifactSpec("tensorrt-fp32", "model_fp32.engine", "tensorrt", "tenso
 OPENCV_FP32 = ArtifactSpec("opencv-fp32", "model.filters.npz", "filterbank", "opencv", "fp32", "filterbank")
 JETSON_ONNX = ArtifactSpec("onnx-fp32", "model.onnx", "onnx", "onnxruntime", "fp32", "onnx", always=True)
 
-_TFLITE_OPTIONS = ("resolution", "graph", "opset", "precision", "layout", "golden", "calibration", "validation")
+_TFLITE_OPTIONS = ("resolution", "graph", "opset", "precision", "layout", "golden", "calibration", "validation",
+                   "int8_recipes", "int8_max_drop")
 
 TARGETS = {
     t.name: t

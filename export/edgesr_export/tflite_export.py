@@ -1,15 +1,18 @@
-"""TFLite artifacts with litert-torch (no TensorFlow): FP32, FP16 weights and full INT8.
+"""TFLite artifacts with litert-torch (no TensorFlow): FP32, FP16 weights and INT8 recipes.
 
 * FP32: ``litert_torch.convert`` at a static shape (litert-torch has no dynamic H/W for pixel
   shuffle), NHWC I/O through ``to_channel_last_io`` unless NCHW is asked for; even-scale
   ConvTranspose layers are rewritten first (see ``rewrite``).
 * FP16: ai-edge-quantizer's float_casting of conv / transposed-conv weights (FP32 compute).
-* INT8: ai-edge-quantizer ``static_wi8_ai8`` on the FP32 file, calibrated on T91 mosaics; int8
-  weights, activations and I/O (scale / zero point in the file). The I/O ranges follow the model's
-  [0, 1] contract rather than whatever the calibration images reached (see ``_pin_io_ranges``).
+* INT8: one of the ``INT8_RECIPES`` on the FP32 file (the exporter tries them in order, see
+  ``edgesr_export.int8_choice``). "static" is ai-edge-quantizer ``static_wi8_ai8`` calibrated on T91
+  mosaics: int8 weights, activations and I/O (scale / zero point in the file), the I/O ranges pinned
+  to the model's [0, 1] contract rather than whatever the calibration images reached (see
+  ``_pin_io_ranges``). "dynamic" and "weight_only" need no calibration and keep float I/O.
 """
 
 import os
+import re
 
 import numpy as np
 import torch
@@ -17,10 +20,15 @@ import torch
 from edgesr_runtime.errors import MissingBackendError
 
 from edgesr_export.capture import quiet
+from edgesr_export.int8_recipes import INT8_RECIPES
 from edgesr_export.rewrite import CroppedConvTranspose2d, without_output_padding
 
 INSTALL_HINT = "pip install 'edgesr-export[tflite]' (= litert-torch==0.10.0 with ai-edge-litert and ai-edge-quantizer)"
-INT8_METHOD = "ai-edge-quantizer static_wi8_ai8 (per-channel int8 weights, int8 activations and I/O)"
+
+
+
+class NotApplicable(ValueError):
+    """A recipe that would make the very file of another recipe (e.g. no op to keep float)."""
 
 
 def import_litert_torch():
@@ -123,18 +131,55 @@ def _io_quantization(path):
     return facts
 
 
-def quantize_int8(fp32_path, path, calibration, layout="NHWC"):
-    """Full-INT8 file calibrated on ``calibration`` (NCHW float32 1x1xhxw arrays); returns the facts."""
+def exp_argument_scopes(fp32_path):
+    """Output tensor names (the quantizer scope is "name;") of every op an EXP's input is computed from.
+
+    The exponent turns a small absolute error of its argument into a relative error of its result, so
+    softmax logits are the tensors integer rounding hurts most; a recipe may keep these ops float.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(fp32_path))
+    ops = interpreter._get_ops_details()  # noqa: SLF001 - the interpreter's own graph listing
+    producer = {int(t): op for op in ops for t in op["outputs"]}
+    pending = [int(t) for op in ops if op["op_name"] == "EXP" for t in op["inputs"]]
+    names, seen = set(), set()
+    while pending:
+        tensor = pending.pop()
+        op = producer.get(tensor)
+        if tensor in seen or op is None:
+            continue
+        seen.add(tensor)
+        names.update(interpreter._get_tensor_details(int(t), 0)["name"] for t in op["outputs"])  # noqa: SLF001
+        pending.extend(int(t) for t in op["inputs"] if t >= 0)
+    return sorted(names)
+
+
+def quantize_int8(fp32_path, path, calibration, layout="NHWC", recipe_name="static"):
+    """INT8 file made with ``INT8_RECIPES[recipe_name]``; ``calibration`` (NCHW float32 1x1xhxw arrays) is used
+    by calibrated recipes only. Returns the artifact facts."""
     quantizer, recipe, _ = import_quantizer()
-    key, input_name, input_tensor, output_tensor = _signature(fp32_path)
-    feed = [{input_name: x.transpose(0, 2, 3, 1) if layout == "NHWC" else x} for x in calibration]
+    chosen = INT8_RECIPES[recipe_name]
     with quiet():
         qt = quantizer.Quantizer(str(fp32_path))
-        qt.load_quantization_recipe(recipe.static_wi8_ai8())
-        ranges = _pin_io_ranges(qt.calibrate({key: feed}, num_threads=1), input_tensor, output_tensor)
-        qt.quantize(ranges).export_model(str(path), overwrite=True)
+        qt.load_quantization_recipe(getattr(recipe, chosen.quantizer_recipe)())
+        if chosen.exp_inputs_float:
+            scopes = exp_argument_scopes(fp32_path)
+            if not scopes:
+                raise NotApplicable("no EXP op: the same file as %s" % chosen.quantizer_recipe)
+            qt.update_quantization_recipe(regex="^(?:%s);$" % "|".join(re.escape(n) for n in scopes),
+                                          operation_name="*", algorithm_key="no_quantize")
+        if chosen.calibrated:
+            key, input_name, input_tensor, output_tensor = _signature(fp32_path)
+            feed = [{input_name: x.transpose(0, 2, 3, 1) if layout == "NHWC" else x} for x in calibration]
+            ranges = _pin_io_ranges(qt.calibrate({key: feed}, num_threads=1), input_tensor, output_tensor)
+            qt.quantize(ranges).export_model(str(path), overwrite=True)
+        else:
+            qt.quantize().export_model(str(path), overwrite=True)
     io = _io_quantization(path)
-    return {"io_dtype": io["input"]["dtype"],
-            "quantization": {"method": INT8_METHOD, "input": io["input"], "output": io["output"],
-                             "calibration": {"set": "T91 luma mosaics", "count": len(calibration),
-                                             "input_range": [0.0, 1.0], "output_range_covers": [0.0, 1.0]}}}
+    facts = {"recipe": chosen.name, "method": "ai-edge-quantizer %s" % chosen.quantizer_recipe,
+             "quantises": chosen.quantises, "input": io["input"], "output": io["output"]}
+    if chosen.calibrated:
+        facts["calibration"] = {"set": "T91 luma mosaics", "count": len(calibration), "input_range": [0.0, 1.0],
+                                "output_range_covers": [0.0, 1.0]}
+    return {"io_dtype": io["input"]["dtype"], "quantization": facts}

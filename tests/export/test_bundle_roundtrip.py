@@ -35,7 +35,10 @@ def bundles(tmp_path_factory, shared_weights):
     out = tmp_path_factory.mktemp("bundles")
     store = ResultStore(str(out / "results.db"))
     common = dict(weights_dir=shared_weights, store=store, progress=False, log=lambda m: None)
-    rpi = export_zoo_models(["eSR-TM_s2_K7_C16"], "rpi", out, {"resolution": RESOLUTION}, **common)
+    # full static INT8 of the literal graph breaks the softmax attention: an artifact refused at export
+    # (PSNR drop over the limit) that also fails the device check
+    rpi = export_zoo_models(["eSR-TM_s2_K7_C16"], "rpi", out, {"resolution": RESOLUTION, "graph": "reference",
+                                                                "int8_recipes": "static"}, **common)
     jetson = export_zoo_models(["eSR-TM_s2_K7_C16", "Bicubic_s2"], "jetson", out, {"resolution": RESOLUTION}, **common)
     store.close()
     return {"out": out, "rpi": rpi.bundles[0].path, "jetson": jetson.bundles[0].path, "jetson_report": jetson}
@@ -54,7 +57,7 @@ def test_rpi_bundle_passes_the_device_check_without_torch(bundles):
     for name in ("onnx-fp32", "tflite-fp32", "tflite-fp16"):
         line = next(l for l in result.stdout.splitlines() if l.startswith(name + " "))
         assert line.rstrip().endswith("PASS"), line
-    # full-INT8 eSR-TM failed its gate at export: reported, skipped, not silently "valid"
+    # the INT8 artifact failed its gate at export: reported, skipped, not silently "valid"
     assert "SKIP tflite-int8: invalid at export" in result.stdout
 
 

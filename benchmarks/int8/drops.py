@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""INT8 PSNR drop per family: the recipe chooser on a sample of the zoo (no timing).
+
+    python benchmarks/int8/drops.py [--every N] [--resolution WxH] [--out STEM]
+
+Every N-th model id of each family (all scales, in list_models order; the families interleaved so that
+``--budget-s`` cuts them alike) is exported for the rpi target
+with precision int8 and default options otherwise; the chosen recipe, its PSNR drop against FP32 and
+the drops of the candidates tried are recorded. Writes STEM.md (per-family median / max drop, recipes
+chosen, refusals) and STEM.json (one row per model). Default STEM benchmarks/int8/results/drops-<date>.
+"""
+
+import argparse
+import collections
+import datetime
+import itertools
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from edgesr_runtime import files
+from edgesr_runtime.textable import format_table
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--every", type=int, default=20, help="take every N-th model of each family (default 20)")
+    parser.add_argument("--resolution", default="480x288", help="output size WxH, divisible by 2, 3 and 4 "
+                                                                "(default 480x288)")
+    parser.add_argument("--budget-s", type=float, default=None, help="stop starting new models after this time")
+    parser.add_argument("--out", help="output stem (default benchmarks/int8/results/drops-<date>)")
+    return parser.parse_args(argv)
+
+
+def sample(every):
+    """Every ``every``-th id per family, the families interleaved (a time budget cuts them alike)."""
+    from edgesr.models import FAMILIES, list_models
+
+    columns = itertools.zip_longest(*[list_models(family=family)[::every] for family in FAMILIES])
+    return [model_id for column in columns for model_id in column if model_id]
+
+
+def one(model_id, resolution, folder):
+    from edgesr.exporting import export_zoo_model
+    from edgesr.models import get_config
+
+    report = export_zoo_model(model_id, "rpi", folder, {"resolution": resolution, "precision": "int8"},
+                              log=lambda message: None)
+    int8 = next(a for a in report.artifacts if a["name"] == "tflite-int8")
+    quantization = int8.get("quantization") or {}
+    return {"model": model_id, "family": get_config(model_id).family, "valid": int8.get("valid"),
+            "recipe": quantization.get("recipe"), "drop_db": (quantization.get("psnr") or {}).get("drop_db"),
+            "tried": (quantization.get("choice") or {}).get("tried"), "error": int8.get("error")}
+
+
+def summary(rows):
+    by_family = collections.OrderedDict()
+    for row in rows:
+        by_family.setdefault(row["family"], []).append(row)
+    body = []
+    for family, items in by_family.items():
+        drops = [r["drop_db"] for r in items if r["drop_db"] is not None]
+        recipes = collections.Counter(r["recipe"] for r in items if r["valid"])
+        body.append([family, len(items), sum(1 for r in items if r["valid"]),
+                     "%.3f" % np.median(drops) if drops else "-", "%.3f" % max(drops) if drops else "-",
+                     ", ".join("%s %d" % kv for kv in recipes.most_common()) or "-"])
+    return format_table(["family", "models", "valid", "median drop dB", "max drop dB", "recipes kept"], body,
+                        right=(1, 2, 3, 4))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    stem = args.out or os.path.join(HERE, "results", "drops-%s" % datetime.date.today().isoformat())
+    models, rows, started = sample(args.every), [], time.time()
+    with tempfile.TemporaryDirectory() as folder:
+        for model_id in models:
+            if args.budget_s is not None and time.time() - started > args.budget_s:
+                break
+            rows.append(one(model_id, args.resolution, folder))
+            r = rows[-1]
+            print("%s %s %s %s" % (model_id, r["recipe"], r["drop_db"], "valid" if r["valid"] else "REFUSED"),
+                  flush=True)
+    command = " ".join(["python benchmarks/int8/drops.py"] + (argv if argv is not None else sys.argv[1:]))
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    refused = [r for r in rows if not r["valid"]]
+    text = "\n".join(
+        ["# INT8 PSNR drop per family (%s)" % datetime.date.today().isoformat(), "",
+         "Command: `%s`; %d of the %d sampled models measured in the time budget, output %s, load average at "
+         "the end %s." % (command, len(rows), len(models), args.resolution,
+                      "n/a" if load is None else "%.1f / %.1f / %.1f" % load), "",
+         "```", summary(rows), "```", "",
+         "Refused (no recipe within the limit): %s" % (", ".join("%s (%.3f dB)" % (r["model"], r["drop_db"])
+                                                                 if r["drop_db"] is not None else r["model"]
+                                                                 for r in refused) or "none"), ""]) + "\n"
+    files.ensure_folder(os.path.dirname(os.path.abspath(stem)))
+    files.write_text(stem + ".md", text)
+    files.write_json(stem + ".json", {"command": command, "resolution": args.resolution, "rows": rows})
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

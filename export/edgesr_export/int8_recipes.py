@@ -1,0 +1,42 @@
+"""The INT8 recipes export can make, as data (torch-free: the option parser of every target reads it)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Int8Recipe:
+    """One way to make an INT8 file: the ai-edge-quantizer recipe and, in words, what it quantises."""
+
+    name: str
+    quantizer_recipe: str  # a function name in ai_edge_quantizer.recipe
+    quantises: str
+    calibrated: bool
+    exp_inputs_float: bool = False  # the ops computing an EXP's argument (softmax logits) stay float
+
+
+INT8_RECIPES = {r.name: r for r in (
+    Int8Recipe("static", "static_wi8_ai8", "per-channel int8 weights, int8 activations and I/O (integer compute)",
+               True),
+    Int8Recipe("static_exp_float", "static_wi8_ai8", "as static, except the ops that compute an exponent's argument "
+               "(softmax logits) stay float", True, True),
+    Int8Recipe("dynamic", "dynamic_wi8_afp32", "per-channel int8 weights; activations quantised at run time "
+               "inside each quantised op, float tensors and I/O between ops", False),
+    Int8Recipe("weight_only", "weight_only_wi8_afp32", "int8 weights only, dequantised to float at load: float "
+               "compute and I/O (a smaller file, not faster arithmetic)", False),
+    Int8Recipe("weight_only_exp_float", "weight_only_wi8_afp32", "as weight_only, except the ops that compute an "
+               "exponent's argument (softmax logits) keep float weights", False, True),
+)}
+
+DEFAULT_RECIPES = "static,static_exp_float,dynamic,weight_only,weight_only_exp_float"
+DEFAULT_MAX_DROP_DB = 0.3
+
+
+def parse_recipes(value):
+    """"static,dynamic" -> "static,dynamic" (validated, duplicates dropped); ValueError names the known ones."""
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    names = list(dict.fromkeys(str(v).strip().lower() for v in items if str(v).strip()))
+    unknown = [n for n in names if n not in INT8_RECIPES]
+    if unknown or not names:
+        raise ValueError("unknown INT8 recipe %s; known: %s" % (", ".join(unknown) or "(none given)",
+                                                               ", ".join(INT8_RECIPES)))
+    return ",".join(names)
