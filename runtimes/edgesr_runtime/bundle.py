@@ -12,6 +12,7 @@ import zipfile
 
 import numpy as np
 
+from . import golden_summary
 from .errors import EdgesrError
 from .files import write_json  # noqa: F401 - bundle_io.write_json: manifests and sidecars, atomically
 
@@ -177,42 +178,66 @@ def find_artifact(manifest, name):
 
 
 KINDS = ("image", "random")
+GOLDEN_FORMAT = 2  # 1: full float32 outputs (still read); 2: border band + sampled pixels + tile statistics
 
 
 class GoldenSample(object):
     """One golden input (N×1×h×w float32 in [0, 1]) with the PyTorch output, its source and kind.
 
     ``kind`` is "image" (real-image mosaic) or "random" (uniform noise: a stress test outside the
-    data a calibrated INT8 model was made for).
+    data a calibrated INT8 model was made for). ``output`` is the whole N×1×H×W reference output
+    (format 1, or a format-2 output small enough to be kept whole), else None; ``summary`` is the
+    golden_summary.OutputSummary of format 2, else None.
     """
 
-    __slots__ = ("index", "input", "output", "source", "kind")
+    __slots__ = ("index", "input", "output", "source", "kind", "summary")
 
-    def __init__(self, index, input, output, source, kind="image"):
+    def __init__(self, index, input, output, source, kind="image", summary=None):
         self.index, self.input, self.output, self.source, self.kind = index, input, output, source, kind
+        self.summary = summary
 
     @property
     def shape(self):
         return tuple(self.input.shape)
 
+    def reference(self, n):
+        """What frame ``n``'s output is compared with: the whole output when known, else its summary."""
+        if self.output is not None:
+            return self.output[n:n + 1]
+        return self.summary.frame(n)
 
-def save_golden(path, inputs_u8, outputs, sources, kinds):
-    """Write golden.npz: ``input_<i>`` as uint8 (value = u8 / 255, exact on every machine), ``output_<i>`` float32.
+
+def save_golden(path, inputs_u8, outputs, sources, kinds, seeds=None):
+    """Write golden.npz in format 2 (see docs/bundle-format.md): per sample ``i`` the uint8 input
+    (value = u8 / 255, exact on every machine; stored as row deltas) or, when ``seeds[i]`` is given, the seed it is
+    regenerated from; and the golden_summary.OutputSummary of the float32 output.
 
     Samples may differ in size (a dynamic ONNX is also checked at an odd size).
     """
-    if not (len(inputs_u8) == len(outputs) == len(sources) == len(kinds)):
-        raise ValueError("inputs, outputs, sources and kinds differ in length")
+    seeds = list(seeds) if seeds is not None else [None] * len(inputs_u8)
+    if not (len(inputs_u8) == len(outputs) == len(sources) == len(kinds) == len(seeds)):
+        raise ValueError("inputs, outputs, sources, kinds and seeds differ in length")
     if set(kinds) - set(KINDS):
         raise ValueError("golden kinds must be among %s" % (KINDS,))
-    arrays = {"sources": np.array([str(s) for s in sources]), "kinds": np.array([str(k) for k in kinds])}
-    for i, (x, y) in enumerate(zip(inputs_u8, outputs)):
+    arrays = {"format": np.array(GOLDEN_FORMAT), "sources": np.array([str(s) for s in sources]),
+              "kinds": np.array([str(k) for k in kinds])}
+    for i, (x, y, seed) in enumerate(zip(inputs_u8, outputs, seeds)):
         if x.dtype != np.uint8 or x.ndim != 4 or y.ndim != 4:
             raise ValueError("golden sample %d: want uint8 N×1×h×w input and N×1×H×W output" % i)
-        arrays["input_%d" % i] = x
-        arrays["output_%d" % i] = np.asarray(y, dtype=np.float32)
+        if seed is not None:
+            if x.shape[0] != 1 or not np.array_equal(x[0, 0], golden_summary.random_frame(seed, *x.shape[2:])):
+                raise ValueError("golden sample %d is not the random frame of seed %s" % (i, seed))
+            arrays.update({"input_seed_%d" % i: np.array(seed), "input_shape_%d" % i: np.array(x.shape),
+                           "input_sha256_%d" % i: np.array(golden_summary.sha256_of(x))})
+        else:
+            arrays["input_deltas_%d" % i] = golden_summary.row_deltas(x)
+        summary = golden_summary.OutputSummary.of(y, seed=i)
+        arrays["output_shape_%d" % i] = np.array(summary.shape)
+        arrays["layout_%d" % i] = np.array([summary.border, summary.tile, summary.seed, summary.count])
+        arrays["positions_sha256_%d" % i] = np.array(golden_summary.sha256_of(summary.positions))
+        arrays.update({"%s_%d" % (field, i): getattr(summary, field) for field in summary.FIELDS})
     with open(path, "wb") as handle:
-        np.savez(handle, **arrays)  # zlib saves ~5% on float32 outputs and costs seconds per Full-HD bundle
+        np.savez_compressed(handle, **arrays)
 
 
 def golden_input(inputs_u8):
@@ -220,14 +245,42 @@ def golden_input(inputs_u8):
     return inputs_u8.astype(np.float32) / np.float32(255.0)
 
 
+def _regenerated(what, array, digest):
+    if golden_summary.sha256_of(array) != str(digest):
+        raise EdgesrError("this numpy (%s) does not regenerate the golden %s of the bundle" % (np.__version__, what),
+                          "check with the numpy the bundle was exported with, or re-export the bundle")
+    return array
+
+
+def _sample_v2(data, i, source, kind):
+    if "input_deltas_%d" % i in data:
+        x = golden_summary.from_row_deltas(data["input_deltas_%d" % i])
+    else:
+        shape = tuple(int(d) for d in data["input_shape_%d" % i])
+        frame = golden_summary.random_frame(int(data["input_seed_%d" % i]), shape[2], shape[3])
+        x = _regenerated("random input %d" % i, frame.reshape(shape), data["input_sha256_%d" % i])
+    border, tile, seed, count = (int(v) for v in data["layout_%d" % i])
+    summary = golden_summary.OutputSummary(data["output_shape_%d" % i], border, tile, seed, count,
+                                           *(data["%s_%d" % (f, i)] for f in golden_summary.OutputSummary.FIELDS))
+    _regenerated("pixel positions %d" % i, summary.positions, data["positions_sha256_%d" % i])
+    return GoldenSample(i, golden_input(x), summary.full(), source, kind, summary)
+
+
 def load_golden(path):
-    """The golden samples of a golden.npz; EdgesrError when the file cannot be read."""
+    """The golden samples of a golden.npz (format 1 or 2); EdgesrError when the file cannot be read."""
     try:
         with np.load(path, allow_pickle=False) as data:
             sources = [str(s) for s in data["sources"]]
             kinds = [str(k) for k in data["kinds"]]
-            samples = [GoldenSample(i, golden_input(data["input_%d" % i]), data["output_%d" % i], sources[i],
-                                    kinds[i]) for i in range(len(sources))]
+            version = int(data["format"]) if "format" in data else 1
+            if version == 1:
+                samples = [GoldenSample(i, golden_input(data["input_%d" % i]), data["output_%d" % i], sources[i],
+                                        kinds[i]) for i in range(len(sources))]
+            elif version == GOLDEN_FORMAT:
+                samples = [_sample_v2(data, i, sources[i], kinds[i]) for i in range(len(sources))]
+            else:
+                raise EdgesrError("golden data %s has format %d; this edgesr_runtime reads formats 1-%d"
+                                  % (path, version, GOLDEN_FORMAT), "update edgesr_runtime on this device")
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         raise EdgesrError("cannot read golden data %s (%s: %s)" % (path, type(err).__name__, err),
                           "the file is truncated or damaged; copy the bundle again or re-export it")

@@ -55,7 +55,7 @@ def check_artifact(bundle_dir, artifact, samples, threads=None):
             version = runner.describe().get("version")
             for sample in todo:
                 for n in range(sample.input.shape[0]):  # static models take one frame at a time
-                    reference, actual = sample.output[n:n + 1], runner.infer(sample.input[n:n + 1])
+                    reference, actual = sample.reference(n), runner.infer(sample.input[n:n + 1])
                     everything.add(reference, actual, sample.source)
                     if tolerance.inputs == "all" or sample.kind == "image":
                         judged.add(reference, actual, sample.source)

@@ -22,6 +22,11 @@ fails it; the error bounds apply to the inputs named below:
   the ground truth is measured separately at export (``quantization.psnr``).
 
 A bundle carries the tolerance of each artifact (``parity.tolerance``); the device uses it.
+
+Golden format 2 keeps a summary of each output, not every pixel (golden_summary): the same bounds
+apply to the kept pixels and to the tile statistics (a mean, min or max of values each within tol
+of the reference is within tol of the reference's), and PSNR to the larger of the kept pixels'
+error energy and the tile means' lower bound of the whole output's.
 """
 
 import collections
@@ -30,6 +35,7 @@ import math
 import numpy as np
 
 from ..errors import EdgesrError
+from ..golden_summary import OutputSummary, tile_counts, tile_stats
 
 Tolerance = collections.namedtuple("Tolerance", "max_abs_err min_psnr_db inputs")
 Tolerance.__doc__ = """Error bounds (None = unbounded) and the golden inputs they apply to: "all" or "images"."""
@@ -42,34 +48,78 @@ TOLERANCES = {
 
 
 class Comparison(object):
-    """Running error statistics over several (reference, actual) pairs."""
+    """Running error statistics over several (reference, actual) pairs.
+
+    A reference is a whole output, or a golden_summary.OutputSummary (golden format 2). Against a
+    summary, the kept pixels are compared one by one (mean |err| and MSE weigh a sampled interior
+    pixel by the interior pixels it stands for: unbiased estimates for the whole output, with the
+    border band counted exactly) and every tile's mean/min/max is compared with
+    the actual output's: each tile difference is a lower bound of the true max |err| (see
+    golden_summary), so it joins ``max_abs_err``, and the tile means give a lower bound of the error
+    energy of the whole output (``bound_sse``). PSNR uses the larger of the kept pixels' mean squared
+    error estimate and that bound; NaN/Inf is looked for in every pixel of the actual output.
+    """
 
     def __init__(self):
         self.max_abs_err = 0.0
         self.sum_abs = self.sum_sq = 0.0
         self.count = 0
+        self.bound_sse, self.bound_count = 0.0, 0
         self.nan_or_inf = False
         self.worst = None
 
     def add(self, reference, actual, label=None):
-        reference = np.asarray(reference, dtype=np.float32)
         actual = np.asarray(actual, dtype=np.float32)
-        if reference.shape != actual.shape:
-            raise EdgesrError("output shape %s differs from the golden output %s" % (actual.shape, reference.shape),
+        summary = reference if isinstance(reference, OutputSummary) else None
+        shape = summary.shape if summary is not None else np.shape(reference)
+        if tuple(shape) != actual.shape:
+            raise EdgesrError("output shape %s differs from the golden output %s" % (actual.shape, tuple(shape)),
                               "re-export the bundle")
-        diff = np.abs(actual - reference).ravel()  # float32 differences of nearby values are exact
+        if not np.isfinite(actual).all():
+            self.nan_or_inf = True
+        if summary is None:
+            sse = self._add_errors(np.abs(actual - np.asarray(reference, dtype=np.float32)), label)
+            self.bound_sse += sse
+        else:
+            self._add_errors(np.abs(summary.pick(actual) - summary.values), label, summary.weights)
+            self._add_tiles(summary, actual, label)
+        self.bound_count += int(actual.size)
+        return self
+
+    def _add_errors(self, diff, label, weights=None):
+        """Per-pixel |err| (float32 differences of nearby values are exact), each standing for ``weights``
+        output pixels (a sampled interior pixel for many); returns their squared sum."""
+        weights = np.broadcast_to(1.0 if weights is None else weights, diff.shape).ravel()
+        diff = diff.ravel()
         if not np.isfinite(diff).all():
             self.nan_or_inf = True
-            diff = diff[np.isfinite(diff)]
+            weights, diff = weights[np.isfinite(diff)], diff[np.isfinite(diff)]
+        sse = 0.0
         if diff.size:
-            worst = float(diff.max())
-            if worst >= self.max_abs_err:
-                self.max_abs_err, self.worst = worst, label
+            self._worst(float(diff.max()), label)
             diff = diff.astype(np.float64)
-            self.sum_abs += float(diff.sum())
-            self.sum_sq += float(np.dot(diff, diff))
-        self.count += int(reference.size)
-        return self
+            sse = float(np.dot(diff * diff, weights))
+            self.sum_abs += float(np.dot(diff, weights))
+            self.sum_sq += sse
+        self.count += float(weights.sum())
+        return sse
+
+    def _add_tiles(self, summary, actual, label):
+        frames = actual.reshape(actual.shape[0], actual.shape[2], actual.shape[3])
+        mean, low, high = tile_stats(frames, summary.tile)
+        with np.errstate(invalid="ignore"):
+            mean_err = np.abs(mean.astype(np.float64) - summary.tile_mean)
+            worst = np.fmax(mean_err, np.fmax(np.abs(low - summary.tile_min), np.abs(high - summary.tile_max)))
+        finite = np.isfinite(worst)
+        if finite.any():
+            self._worst(float(worst[finite].max()), label)
+        counts = np.broadcast_to(tile_counts(frames.shape[1:], summary.tile), mean_err.shape)
+        ok = np.isfinite(mean_err)
+        self.bound_sse += float(np.sum(counts[ok] * mean_err[ok] ** 2))
+
+    def _worst(self, value, label):
+        if value >= self.max_abs_err:
+            self.max_abs_err, self.worst = value, label
 
     @property
     def mean_abs_err(self):
@@ -78,7 +128,8 @@ class Comparison(object):
     @property
     def psnr_db(self):
         """PSNR against the reference with peak 1.0; None when the outputs are identical."""
-        mse = self.sum_sq / self.count if self.count else 0.0
+        mse = max(self.sum_sq / self.count if self.count else 0.0,
+                  self.bound_sse / self.bound_count if self.bound_count else 0.0)
         return None if mse == 0 else 10.0 * math.log10(1.0 / mse)
 
     def as_dict(self):
