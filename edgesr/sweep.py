@@ -5,7 +5,8 @@ model, the bundle is exported (or reused; each artifact parity-checked), the run
 (``auto`` by default) and the harness run; (2) quality — PSNR/SSIM of the PyTorch model on the
 chosen datasets over a process pool. ``--target jetson|rpi`` exports the bundles for the device and
 evaluates quality here; the device then runs ``python -m edgesr_runtime sweep`` on the bundles and
-its store is merged back with ``edgesr results merge``.
+its store is merged back with ``edgesr results merge``. ``--executor ray`` runs both phases as tasks on
+a Ray cluster, timings included on the device nodes of any target (``edgesr.sweep_ray``, docs/ray.md).
 """
 
 import sys

@@ -9,6 +9,7 @@ datasets. Outcomes stream back with ``ray.wait`` and are committed at once, so a
 with the local executor; a task whose node dies is retried elsewhere (``max_retries``).
 """
 
+import dataclasses
 import os
 
 import ray
@@ -81,6 +82,8 @@ def run_on_ray(plan, models, store):
     if device is None:
         raise EdgesrError("--executor ray --target %s needs --device LABEL (the store's name of the board)"
                           % plan.target, "pass e.g. --device rpi400")
+    if plan.weights_dir:  # a task's working folder is not the driver's
+        plan = dataclasses.replace(plan, weights_dir=os.path.abspath(plan.weights_dir))
     connect(plan)
     counts = {LATENCY: {"ok": 0, "failed": 0, "skipped": 0}, QUALITY: {"ok": 0, "failed": 0, "skipped": 0}}
     pending = {}

@@ -2,6 +2,7 @@
 node processes carrying the timing resource; the same store as the local executor; a worker killed
 mid-sweep loses no rows; bundles travel as verified bytes; the timing module loads no torch."""
 
+import dataclasses
 import io
 import os
 import sqlite3
@@ -70,6 +71,14 @@ def test_timing_module_loads_neither_torch_nor_ray():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("change, message", [({"runtime": "torch"}, "--runtime torch"),
+                                             ({"target": "rpi", "device": None}, "needs --device")])
+def test_settings_the_ray_executor_cannot_serve_are_refused_before_connecting(tmp_path, change, message):
+    plan = dataclasses.replace(plan_for(tmp_path, MODELS, "ray", "x.db", tmp_path, "127.0.0.1:1"), **change)
+    with pytest.raises(EdgesrError, match=message):
+        run_sweep(plan, log=lambda message: None)
 
 
 def test_a_bundle_travels_as_bytes_and_is_verified_on_arrival(local_run, tmp_path):
