@@ -43,7 +43,8 @@ def sweep(folder, executor, models, extra, address=None):
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.stderr.write(done.stderr[-3000:])
-    return round(seconds, 1), done.returncode, done.stdout.strip().splitlines()
+    counts = [line for line in done.stdout.splitlines() if line.startswith(("latency:", "quality:"))]
+    return round(seconds, 1), done.returncode, counts
 
 
 def row_keys(path):
