@@ -5,7 +5,8 @@ model, the bundle is exported (or reused; each artifact parity-checked), the run
 (``auto`` by default) and the harness run; (2) quality — PSNR/SSIM of the PyTorch model on the
 chosen datasets over a process pool. ``--target jetson|rpi`` exports the bundles for the device and
 evaluates quality here; the device then runs ``python -m edgesr_runtime sweep`` on the bundles and
-its store is merged back with ``edgesr results merge``.
+its store is merged back with ``edgesr results merge``. ``--executor ray`` runs both phases as tasks on
+a Ray cluster, timings included on the device nodes of any target (``edgesr.sweep_ray``, docs/ray.md).
 """
 
 import sys
@@ -33,12 +34,25 @@ def run_sweep(plan, shard=None, log=None):
         raise EdgesrError("this shard holds no models", "use fewer shards than models")
     with ResultStore(plan.store) as store:
         store.set_meta("sweep_command", plan.command)
+        if plan.executor == "ray":
+            return _on_ray(plan, models, store)
         if plan.target in DEVICE_TARGETS:
             latency = _export_for_device(plan, models, store, log)
         else:
             latency = _latency_phase(plan, models, store, log)
         quality = _quality_phase(plan, models, store, log)
     return {"latency": latency, "quality": quality}
+
+
+def _on_ray(plan, models, store):
+    # ray is an optional extra: loaded only for --executor ray
+    try:
+        from edgesr.sweep_ray import run_on_ray
+    except ImportError as err:
+        if err.name != "ray":
+            raise
+        raise EdgesrError("--executor ray needs Ray (%s)" % err, "pip install 'edgesr[ray]'")
+    return run_on_ray(plan, models, store)
 
 
 def _setting_key(plan, model_id):

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 DEVICE_TARGETS = ("jetson", "rpi")
+EXECUTORS = ("local", "ray")
 
 
 @dataclass
@@ -26,3 +27,7 @@ class SweepPlan:
     device: Optional[str] = None
     weights_dir: Optional[str] = None
     command: str = ""
+    executor: str = "local"  # local | ray
+    ray_address: Optional[str] = None  # None: start a local Ray instance
+    device_resource: Optional[str] = None  # Ray resource of the timing nodes (default edgesr_timing)
+    ray_retries: int = 3  # reruns of a Ray task whose node died

@@ -4,7 +4,7 @@ import os
 import shlex
 import sys
 
-from edgesr.sweep_plan import SweepPlan
+from edgesr.sweep_plan import EXECUTORS, SweepPlan
 from edgesr_runtime.commands.options import (STORE_ENV, add_power_options, add_shard_option, add_store_option,
                                              add_timing_options, parse_shard, request_fields)
 
@@ -32,6 +32,14 @@ def add_parser(subparsers):
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the quality phase")
     p.add_argument("--device", help="device label in the store (default: host name)")
     p.add_argument("--weights-dir", help="folder holding the .model weight files")
+    ray_group = p.add_argument_group("Ray executor (pip install 'edgesr[ray]'; docs/ray.md)")
+    ray_group.add_argument("--executor", default="local", choices=EXECUTORS,
+                           help="local: this process (default); ray: one task per model and step on a Ray cluster")
+    ray_group.add_argument("--address", help="Ray cluster to join, e.g. HEAD:6379 (default: start a local one)")
+    ray_group.add_argument("--device-resource",
+                           help="Ray resource the timing nodes carry, e.g. device_rpi400 (default edgesr_timing)")
+    ray_group.add_argument("--ray-retries", type=int, default=SweepPlan.ray_retries,
+                           help="reruns of a task whose node died (default %(default)s)")
     p.set_defaults(func=run)
 
 
@@ -45,7 +53,9 @@ def run(args):
         models=resolve_models(args.models), target=args.target, runtime=args.runtime, store=args.store,
         bundles_dir=args.bundles, datasets=[d.strip() for d in args.datasets.split(",") if d.strip()],
         resolution=args.resolution, workers=max(1, args.workers), device=args.device, weights_dir=args.weights_dir,
-        command=" ".join(["edgesr"] + [shlex.quote(a) for a in sys.argv[1:]]), **request_fields(args),
+        executor=args.executor, ray_address=args.address, device_resource=args.device_resource,
+        ray_retries=max(0, args.ray_retries), command=" ".join(["edgesr"] + [shlex.quote(a) for a in sys.argv[1:]]),
+        **request_fields(args),
     )
     counts = run_sweep(plan, shard)
     for phase, numbers in counts.items():
