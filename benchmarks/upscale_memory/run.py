@@ -59,11 +59,15 @@ sys.exit(code)
 """
 
 
-def peak_rss_bytes(arguments):
-    """Run ``edgesr ARGUMENTS`` in a fresh process; return (exit code, seconds, its peak RSS in bytes)."""
+def peak_rss_bytes(arguments, folder):
+    """Run ``edgesr ARGUMENTS`` in a fresh process; return (exit code, seconds, its peak RSS in bytes).
+
+    It runs in ``folder``: ``python -c`` imports from its working directory first, and the edgesr
+    measured must be the one on the path (PYTHONPATH or installed), not a checkout that happens to be there.
+    """
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", MEASURED_EDGESR] + arguments, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, cwd=folder)
     seconds = time.perf_counter() - start
     lines = result.stderr.splitlines()
     if result.returncode:
@@ -78,7 +82,7 @@ def measure(folder, model, megapixels, extra):
         Image.fromarray(image).save(source, compress_level=1)
     scale = int(model.split("_s")[1].split("_")[0])
     arguments = ["upscale", str(source), "--model", model, "--out", str(Path(folder) / "out")] + extra
-    code, seconds, peak = peak_rss_bytes(arguments)
+    code, seconds, peak = peak_rss_bytes(arguments, folder)
     output_bytes = image.shape[0] * image.shape[1] * 3 * scale * scale
     return image.shape, code, seconds, peak, output_bytes
 
