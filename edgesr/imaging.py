@@ -13,6 +13,8 @@ from edgesr_runtime.colour import rgb_to_ycbcr, ycbcr_to_rgb
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.files import atomic_open
 
+# What a model sees beyond the image edge (``edgesr.inference`` applies them; "zero": as trained).
+BORDERS = ("replicate", "reflect", "zero")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 
@@ -61,10 +63,19 @@ def write_image(path, array):
         Image.fromarray(array).save(handle, format=image_format)
 
 
-def bicubic_resize(plane, height, width):
-    """Bicubic (a = -0.5) resize of one float plane with PIL's float mode, no rounding."""
+COLOUR_CHUNK_PIXELS = 1 << 20  # output pixels converted to RGB at once (float64: 8 MB per plane)
+CHROMA_REACH = 3  # LR rows beyond a chunk that the bicubic of its rows reads (support 2, plus one)
+
+
+def bicubic_rows(plane, first, last, scale):
+    """Rows first…last-1 (LR) of plane's ×scale bicubic (a = -0.5) resize, with PIL's float mode, no rounding.
+
+    Equal to those rows of the whole plane's resize: PIL reads the rows around the box it needs.
+    """
     image = Image.fromarray(np.ascontiguousarray(plane, dtype=np.float32), mode="F")
-    return np.asarray(image.resize((width, height), Image.BICUBIC), dtype=np.float64)
+    width = plane.shape[1]
+    size = (width * scale, (last - first) * scale)
+    return np.asarray(image.resize(size, Image.BICUBIC, box=(0, first, width, last)), dtype=np.float64)
 
 
 def to_uint8(array):
@@ -72,20 +83,42 @@ def to_uint8(array):
     return np.clip(np.rint(array), 0, 255).astype(np.uint8)
 
 
-def upscale_array(image, upscale_luma, scale):
-    """Upscale a uint8 gray/RGB/RGBA image by ``scale`` with ``upscale_luma`` (float H×W in [0,1] → sH×sW).
+def upscale_array(image, upscaler):
+    """Upscale a uint8 gray/RGB/RGBA image with ``upscaler`` (an ``edgesr.inference.LumaUpscaler``).
 
-    Gray goes through the model directly; colour through Y (model) + Cb/Cr/alpha (bicubic).
+    Gray goes through the model directly; colour through Y (model) + Cb/Cr/alpha (bicubic). The work
+    runs band by band (the upscaler's LR bands) into one preallocated uint8 output, and colour is
+    converted in chunks of about ``COLOUR_CHUNK_PIXELS`` output pixels, so memory follows the tile
+    size and the image width, not the image area.
     """
+    scale = upscaler.scale
     height, width = image.shape[:2]
-    out_h, out_w = height * scale, width * scale
-    if image.ndim == 2:
-        return to_uint8(upscale_luma(image.astype(np.float32) / 255.0) * 255.0)
-    ycbcr = rgb_to_ycbcr(image[..., :3], peak=255.0, dtype=np.float64)
-    luma = upscale_luma((ycbcr[..., 0] / 255.0).astype(np.float32)) * 255.0
-    chroma = [bicubic_resize(ycbcr[..., c], out_h, out_w) for c in (1, 2)]
-    rgb = to_uint8(ycbcr_to_rgb(np.stack([luma] + chroma, axis=-1), peak=255.0, dtype=np.float64))
+    out = np.empty((height * scale, width * scale) + image.shape[2:], dtype=np.uint8)
+    chunk = max(1, COLOUR_CHUNK_PIXELS // (width * scale * scale))  # LR rows per colour chunk
+    for top, bottom, rows, offset in upscaler.bands(height):
+        band = image[rows]
+        if image.ndim == 2:
+            luma = upscaler.band(band.astype(np.float32) / 255.0, offset, bottom - top)
+            out[top * scale:bottom * scale] = to_uint8(luma * 255.0)
+            continue
+        luma_rows = (rgb_to_ycbcr(band[..., :3], peak=255.0, dtype=np.float64)[..., 0] / 255.0).astype(np.float32)
+        del band
+        luma = upscaler.band(luma_rows, offset, bottom - top) * 255.0
+        for first in range(top, bottom, chunk):
+            last = min(first + chunk, bottom)
+            out[first * scale:last * scale] = _colour_rows(image, luma[(first - top) * scale:(last - top) * scale],
+                                                           first, last, scale)
+    return out
+
+
+def _colour_rows(image, luma, first, last, scale):
+    """uint8 output rows of LR rows first…last-1 of a colour image, given their upscaled luma (0…255)."""
+    lo, hi = max(first - CHROMA_REACH, 0), min(last + CHROMA_REACH, image.shape[0])
+    rgb = image[lo:hi]
+    ycbcr = rgb_to_ycbcr(rgb[..., :3], peak=255.0, dtype=np.float64)
+    chroma = [bicubic_rows(ycbcr[..., c], first - lo, last - lo, scale) for c in (1, 2)]
+    colour = to_uint8(ycbcr_to_rgb(np.stack([luma] + chroma, axis=-1), peak=255.0, dtype=np.float64))
     if image.shape[2] == 4:
-        alpha = to_uint8(bicubic_resize(image[..., 3].astype(np.float64), out_h, out_w))
-        return np.concatenate([rgb, alpha[..., None]], axis=-1)
-    return rgb
+        alpha = to_uint8(bicubic_rows(rgb[..., 3].astype(np.float64), first - lo, last - lo, scale))
+        return np.concatenate([colour, alpha[..., None]], axis=-1)
+    return colour

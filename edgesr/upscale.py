@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Tuple
 
-from edgesr.imaging import IMAGE_SUFFIXES, read_image, upscale_array, write_image
-from edgesr.inference import predict_luma
+from edgesr.imaging import BORDERS, IMAGE_SUFFIXES, read_image, upscale_array, write_image
+from edgesr.inference import LumaUpscaler
 from edgesr.models import create_model, get_config
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.files import WriteError, ensure_folder
@@ -64,10 +64,15 @@ def plan_outputs(sources, out_dir, model_id):
     return plan
 
 
-def upscale_files(inputs, model_id, out_dir, weights_dir=None, device="cpu", tile=512, progress=True):
-    """Upscale every image named by ``inputs``; bad files are reported in the result, not raised."""
+def upscale_files(inputs, model_id, out_dir, weights_dir=None, device="cpu", tile=512, progress=True,
+                  border="replicate"):
+    """Upscale every image named by ``inputs``; bad files are reported in the result, not raised.
+
+    ``border`` (see ``edgesr.inference``): what the model sees beyond the image edge.
+    """
     config = get_config(model_id)
     check_tile(tile)
+    check_border(border)
     sources, problems = expand_inputs(inputs)
     report = UpscaleReport(failed=list(problems))
     if not sources:
@@ -76,14 +81,11 @@ def upscale_files(inputs, model_id, out_dir, weights_dir=None, device="cpu", til
     model = create_model(model_id, weights_dir=weights_dir).to(device)
     ensure_folder(out_dir)
 
-    def upscale_luma(luma):
-        return predict_luma(model, luma, config.scale, tile=tile, device=device)
-
+    upscaler = LumaUpscaler(model, config.scale, tile=tile, border=border, device=device)
     bar = Progress(len(plan), "upscale x%d" % config.scale, min_interval_s=1.0, enabled=progress and len(plan) > 1)
     for number, (source, target) in enumerate(plan):
         try:
-            image = read_image(source)
-            write_image(target, upscale_array(image, upscale_luma, config.scale))
+            write_image(target, upscale_array(read_image(source), upscaler))
             report.written.append(target)
             bar.step(source.name, "ok")
         except WriteError as err:
@@ -104,3 +106,10 @@ def check_tile(tile):
     if not isinstance(tile, int) or tile < 0:
         raise EdgesrError("--tile must be 0 (whole image) or a positive tile size, got %r" % (tile,),
                           "pass --tile 512, or --tile 0 for the whole image at once")
+
+
+def check_border(border):
+    """``--border`` is one of ``BORDERS``."""
+    if border not in BORDERS:
+        raise EdgesrError("--border must be one of %s, got %r" % (", ".join(BORDERS), border),
+                          "pass --border replicate (the default), reflect or zero")

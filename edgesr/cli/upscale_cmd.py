@@ -3,11 +3,12 @@ to YCbCr, the model upscales Y and Cb/Cr are upscaled bicubically. Outputs are 8
 <stem>_<model>.png in --out; inputs are never overwritten. Unreadable files are reported and skipped;
 the exit code is 1 if any failed.
 
-``edgesr upscale INPUT... --model ID [--out DIR]``.
+``edgesr upscale INPUT... --model ID [--out DIR] [--tile N] [--border replicate|reflect|zero]``.
 """
 
 import sys
 
+from edgesr.imaging import BORDERS
 from edgesr_runtime.errors import EdgesrError
 
 
@@ -20,6 +21,10 @@ def add_parser(subparsers):
     p.add_argument("--weights-dir", help="folder with the authors' .model files (default: search order, see README)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="torch device (default: cpu)")
     p.add_argument("--tile", type=int, default=512, help="LR tile size for large images; 0 = whole image (default 512)")
+    p.add_argument("--border", default="replicate", choices=BORDERS,
+                   help="what the model sees beyond the image edge: replicate (default) or reflect the edge pixels "
+                        "(LR input padded by the model's receptive radius, output cropped), or zero (the model's "
+                        "own zero padding, as trained and evaluated)")
     p.set_defaults(func=run)
 
 
@@ -33,7 +38,8 @@ def run(args):
 
         if not torch.cuda.is_available():
             raise EdgesrError("--device cuda: torch sees no CUDA GPU", "use --device cpu")
-    report = upscale_files(args.inputs, args.model, args.out, args.weights_dir, args.device, args.tile)
+    report = upscale_files(args.inputs, args.model, args.out, args.weights_dir, args.device, args.tile,
+                           border=args.border)
     for path in report.written:
         print(path)
     for _, reason in report.failed:
