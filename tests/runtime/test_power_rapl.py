@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+import edgesr_runtime
+
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.power import open_meter
 from edgesr_runtime.power.rapl import RaplMeter
@@ -100,8 +102,7 @@ def _unprivileged_python():
 def _readable_copy_of_the_runtime():
     """A copy of edgesr_runtime in a fresh world-readable folder: the checkout itself may sit in a folder
     only its owner can enter (``mktemp -d`` makes mode 700), where ``nobody`` could not import it."""
-    package = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                           "runtimes", "edgesr_runtime")
+    package = os.path.dirname(os.path.abspath(edgesr_runtime.__file__))  # the one this test imports (checkout or venv)
     folder = tempfile.mkdtemp(prefix="edgesr-runtime-copy-")
     shutil.copytree(package, os.path.join(folder, "edgesr_runtime"), ignore=shutil.ignore_patterns("__pycache__"))
     _open_to_all(folder)
