@@ -335,6 +335,7 @@ def test_runtime_built_for_numpy1_is_reported_not_missing(monkeypatch, tmp_path)
     package = types.ModuleType("tflite_runtime")
     package.__path__ = []  # a package, so the import reaches the finder above
     monkeypatch.setitem(sys.modules, "tflite_runtime", package)
+    monkeypatch.delitem(sys.modules, "tflite_runtime.interpreter", raising=False)  # imported by an earlier test
     monkeypatch.setattr(sys, "meta_path", [NumpyAbiBreak()] + sys.meta_path)
     model = tmp_path / "model.tflite"
     model.write_bytes(b"x")
