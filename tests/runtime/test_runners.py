@@ -183,7 +183,10 @@ def test_litert_truncated_file(fixture_bundles, need, tmp_path):
     bad = truncate(fixture_bundles / MAX_CPU / "model_fp32.tflite", tmp_path)
     with pytest.raises(EdgesrError) as info:
         open_runner(None, bad)
-    assert "bad_model_fp32.tflite is not a valid TFLite file (truncated or corrupt?)" in str(info.value)
+    message = str(info.value)  # one clear line either way: ai-edge-litert's verifier refuses the file,
+    # tflite-runtime 2.14 (Python 3.8) parses what is left and fails when it prepares the graph
+    assert ("bad_model_fp32.tflite is not a valid TFLite file (truncated or corrupt?)" in message
+            or "LiteRT cannot prepare bad_model_fp32.tflite" in message), message
 
 
 # ------------------------------------------------------------------------------------------------
