@@ -78,10 +78,15 @@ def compare(reference_path, other_paths):
         other_index.update((entry["key"], entry) for entry in index)
         other.update(arrays)
     rows, problems = [], []
+    runtimes_run = {entry.get("runtime") for entry in other_index.values()}
     for entry in reference_index:
         key, precision = entry["key"], entry["precision"]
         theirs = other_index.get(key, {})
         error = entry.get("error") or theirs.get("error")
+        if key not in other_index and entry["runtime"] not in runtimes_run:  # e.g. opencv: no venv of it here
+            rows.append((key, entry["runtime"], entry.get("version"), entry["valid"],
+                         "not run (no %s venv in this run)" % entry["runtime"]))
+            continue
         if error or key not in other:
             shown = "error: %s" % error if error else "not run"
             rows.append((key, entry["runtime"], theirs.get("version", entry.get("version")), entry["valid"], shown))
