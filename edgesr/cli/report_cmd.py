@@ -22,6 +22,11 @@ def add_parser(subparsers):
     p.add_argument("--dataset", default="Set14", help=DATASET_HELP)
     p.add_argument("--device", metavar="LABEL", help="only the measurements of this device label")
     p.add_argument("--runtime", metavar="R", help="only the measurements of this runtime (e.g. onnxruntime)")
+    p.add_argument("--reference", metavar="STORE|JSON|CSV",
+                   help="a reference run of the same models on the same machine (a results store, bench JSON or the "
+                   "report.csv of an earlier report): adds speed-up per family, both runs' fronts per scale and "
+                   "both runs' rank correlation with the paper")
+    p.add_argument("--reference-label", metavar="TEXT", help="how the report names the reference run")
     p.add_argument("--formats", default="html,md,csv,png,parquet",
                    help="comma-separated subset of html,md,csv,png,svg,parquet (default: html,md,csv,png,parquet; "
                    "parquet is skipped with a note when pyarrow is missing)")
@@ -36,7 +41,7 @@ def run(args):
 
     formats = parse_formats(args.formats)
     written = build_report(args.inputs, args.out, dataset=args.dataset, device=args.device, runtime=args.runtime,
-                           formats=formats)
+                           formats=formats, reference=args.reference, reference_label=args.reference_label)
     for path in written:
         print(path)
     page = next((p for p in written if p.endswith(".html")), None) or next((p for p in written if p.endswith(".md")),

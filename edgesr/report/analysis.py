@@ -66,7 +66,7 @@ def front_agreement(table, paper):
     return pd.DataFrame.from_records(records)
 
 
-def _spearman(ours, theirs):
+def spearman(ours, theirs):
     """(rho, p) over the pairs where both sides are finite; NaN when fewer than 3 such pairs."""
     from scipy.stats import spearmanr
 
@@ -91,7 +91,7 @@ def _correlation_records(labels, part):
     for scale, subset in subsets:
         record = dict(labels, scale=scale, n=len(subset))
         for short, _, _ in PAPER_DEVICES:
-            rho, p = _spearman(subset["fps"].to_numpy(float), subset["paper_fps_" + short].to_numpy(float))
+            rho, p = spearman(subset["fps"].to_numpy(float), subset["paper_fps_" + short].to_numpy(float))
             record.update({"rho_" + short: rho, "p_" + short: p})
         records.append(record)
     return records

@@ -6,6 +6,7 @@ from collections import Counter
 
 from edgesr.models import DATASETS
 from edgesr.report import document, figures, html, markdown, provenance
+from edgesr.report import reference as reference_runs
 from edgesr.report.inputs import load_inputs
 from edgesr.report.table import joined_table, paper_table
 from edgesr_runtime.errors import EdgesrError
@@ -51,8 +52,10 @@ def _csv(table, path):
 
 
 def build_report(inputs, out_dir, dataset="Set14", device=None, runtime=None, formats=DEFAULT_FORMATS,
-                 command="", cwd=None):
-    """Write the report into ``out_dir``; returns the paths written, in a stable order."""
+                 command="", cwd=None, reference=None, reference_label=None):
+    """Write the report into ``out_dir``; returns the paths written, in a stable order.
+
+    ``reference``: a store, bench JSON or earlier report.csv to compare this run with (same machine)."""
     paper_dataset = dataset.split("@")[0]  # the evaluator tags a non-paper luma: "Set14@standard-luma"
     if paper_dataset not in DATASETS:
         raise EdgesrError("unknown dataset %r" % dataset, "use one of " + ", ".join(DATASETS))
@@ -62,6 +65,8 @@ def build_report(inputs, out_dir, dataset="Set14", device=None, runtime=None, fo
     ensure_folder(out_dir)
     paper = paper_table(paper_dataset)
     table = joined_table(rows, dataset, device=device, runtime=runtime, paper=paper)
+    compared = (reference_runs.compare(table, reference_runs.load_reference(reference, dataset, paper))
+                if reference else None)
     notes, written = [], []
     figure_formats = set(formats) | ({"png"} if "md" in formats else set())  # the Markdown links the PNGs
     drawn = (figures.render(table, paper, dataset, out_dir, formats=figure_formats)
@@ -81,6 +86,7 @@ def build_report(inputs, out_dir, dataset="Set14", device=None, runtime=None, fo
         recorded_commands=provenance.recorded_commands(kept, metas), environments=provenance.environments(kept),
         device=device, runtime=runtime, notes=notes,
         files=[os.path.basename(p) for p in written if not p.endswith((".png", ".svg"))],
+        reference=compared, reference_label=reference_label or ("`%s`" % reference if reference else ""),
     )
     blocks = document.compose(ctx)
     if "md" in formats:

@@ -67,6 +67,8 @@ class Context:
     runtime: str = None
     notes: list = field(default_factory=list)
     files: list = field(default_factory=list)
+    reference: dict = None  # edgesr.report.reference.compare() of this run against --reference
+    reference_label: str = ""
 
 
 def fmt(value, kind="num"):
@@ -246,6 +248,31 @@ def _reproduce_blocks(ctx):
     return blocks
 
 
+def _reference_blocks(ctx):
+    if not ctx.reference:
+        return []
+    ours, theirs, both = ctx.reference["models"]
+    blocks = [Heading(2, "This run against the reference run"),
+              Text("Reference: %s. Each side is reduced to one point per model, its fastest timed configuration "
+                   "(what --runtime auto deploys); %d models here, %d in the reference, %d in both. Compare runs "
+                   "made on the same machine: a speed ratio across machines measures the machines."
+                   % (ctx.reference_label, ours, theirs, both))]
+    speed = [("family", "family", ""), ("n", "models", "int"), ("median_ratio", "median speed-up ×", "num"),
+             ("min_ratio", "min ×", "num"), ("max_ratio", "max ×", "num"), ("share_faster", "share faster", "num")]
+    blocks += [Heading(3, "Speed-up per family (this run's fps ÷ the reference's)"),
+               frame_table(ctx.reference["speed"], speed)]
+    fronts = [("scale", "scale", "int"), ("reference_front", "reference front", "int"), ("front", "front", "int"),
+              ("reference_families", "reference front families", ""), ("families", "front families", ""),
+              ("joined", "joined the front", ""), ("left", "left the front", "")]
+    blocks += [Heading(3, "Pareto fronts per scale (fps, PSNR used)"), frame_table(ctx.reference["fronts"], fronts)]
+    rho = [("scale", "scale", ""), ("n_reference", "n ref", "int"), ("n_current", "n", "int")]
+    for short, _, _ in PAPER_DEVICES:
+        rho += [("rho_%s_reference" % short, "ρ %s ref" % short.upper(), "rho"),
+                ("rho_%s_current" % short, "ρ %s" % short.upper(), "rho")]
+    blocks += [Heading(3, "Rank correlation with the paper's speeds, both runs"), frame_table(ctx.reference["correlation"], rho)]
+    return blocks
+
+
 def compose(ctx):
     """The report's blocks, in reading order."""
     blocks = [Heading(1, "edge-SR speed–quality report"), Items(_summary(ctx)), Heading(2, "Inputs"),
@@ -253,7 +280,8 @@ def compose(ctx):
     blocks += _reproduce_blocks(ctx)
     blocks.append(Heading(2, "Figures"))
     blocks += [FigureBlock(f) for f in ctx.figures]
-    blocks += _measured_front_blocks(ctx) + _agreement_blocks(ctx) + _correlation_blocks(ctx) + _energy_blocks(ctx)
+    blocks += _measured_front_blocks(ctx) + _agreement_blocks(ctx) + _correlation_blocks(ctx) + _reference_blocks(ctx)
+    blocks += _energy_blocks(ctx)
     blocks += _paper_front_blocks(ctx) + _failure_blocks(ctx) + _environment_blocks(ctx)
     if ctx.files:
         blocks += [Heading(2, "Files"), Items(["`%s`" % f for f in ctx.files])]
