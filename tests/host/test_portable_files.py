@@ -1,4 +1,4 @@
-"""Committed results and docs name no folder of the machine they were made on.
+"""Committed results, docs and fixture bundles name no folder of the machine they were made on.
 
 Results (benchmark JSON, reports) and docs get shared; an absolute path such as ``/work/...``,
 ``/tmp/...`` or a home folder says nothing to a reader and leaks where someone's checkout lives. Say
@@ -12,7 +12,8 @@ import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CHECKED = ("benchmarks", "docs", "README.md")
+# Results, docs and the committed bundles (tests and CI scripts hold hostile or chroot paths on purpose).
+CHECKED = ("benchmarks", "docs", "README.md", "runtimes/README.md", "export/README.md", "tests/runtime/fixtures")
 # An absolute path into a scratch, home or per-machine work folder; not "runs/tmp/" nor a URL's "/home/".
 MACHINE_PATH = re.compile(r"(?<![\w.~$/-])/(?:work|tmp|home|root|Users|mnt|scratch|var/folders|private/var)/")
 
