@@ -54,7 +54,11 @@ def check_store_file(path, writing=True):
     """Raise EdgesrError unless ``path`` is missing, empty, or an edgesr store of a known schema (and, when
     ``writing``, in a place that can be written: commands call this before measuring); writes nothing."""
     path = str(path)
-    problem = _folder_problem(path) if writing else None
+    problem = None
+    if writing:
+        problem = _folder_problem(path)
+        if problem is None and os.path.isfile(path) and not os.access(path, os.W_OK):
+            problem = "no permission to write it"
     if problem:
         raise EdgesrError("cannot write results store %s: %s" % (path, problem),
                           "choose a writable location for the store")
