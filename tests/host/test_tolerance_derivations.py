@@ -37,11 +37,11 @@ def undocumented_tolerances(path, root=TESTS):
 
 def test_the_checker_finds_a_bare_tolerance_and_accepts_a_derived_one(tmp_path):
     bare = tmp_path / "test_bare.py"
-    bare.write_text("x = 1\nnp.testing.assert_allclose(a, b, atol=1e-6)\nassert d < 2.5e-5\n")
+    bare.write_text("x = 1\nnp.testing.assert_allclose(a, b, atol=1e-6)\nassert d < 2.5e-5\n", encoding="utf-8")
     assert len(undocumented_tolerances(bare, tmp_path)) == 2
     bare.write_text("# 9 products, Σ|w| <= 2: 2·γ_9·2\nnp.testing.assert_allclose(a, b, atol=2.2e-6)\n"
                     "assert d < 2.5e-5  # half a float16 ulp of 0.05\nassert x == approx(y, abs=bound)\n"
-                    "assert_allclose(a, b, atol=bound(w), rtol=0)\n")
+                    "assert_allclose(a, b, atol=bound(w), rtol=0)\n", encoding="utf-8")
     assert undocumented_tolerances(bare, tmp_path) == []
 
 
