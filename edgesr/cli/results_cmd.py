@@ -94,7 +94,7 @@ def _remove_store(path):
 def _summary(store_path, kind=None):
     from edgesr.report.inputs import failures
 
-    with ResultStore(_existing_store(store_path)) as store:
+    with ResultStore(_existing_store(store_path), read_only=True) as store:
         rows = store.rows(kind=kind)
         everything = rows if kind is None else store.rows()  # a failure is resolved by a later row of any kind
     counts = {}
@@ -143,7 +143,7 @@ def flat_payload(payload):
 
 
 def run_export(args):
-    with ResultStore(_existing_store(args.store)) as store:
+    with ResultStore(_existing_store(args.store), read_only=True) as store:
         rows = store.rows(kind=args.kind)
     records = [{**{f: r[f] for f in KEY_FIELDS}, "status": r["status"], "created_at": r["created_at"],
                 **{"payload." + k: v for k, v in flat_payload(r["payload"]).items()}} for r in rows]

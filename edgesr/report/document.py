@@ -10,7 +10,7 @@ from typing import List
 
 import numpy as np
 
-from edgesr.report import analysis
+from edgesr.report import analysis, provenance
 from edgesr.report.table import FRONT_GROUP, PAPER_DEVICES, where
 
 MAX_LISTED = 100  # rows of a long table shown in the page (the CSV has all)
@@ -236,7 +236,7 @@ def _environment_blocks(ctx):
 
 
 def _reproduce_blocks(ctx):
-    blocks = [Heading(2, "Reproduce"), Text("This report (run in `%s`):" % ctx.cwd), Code(ctx.command)]
+    blocks = [Heading(2, "Reproduce"), Text("This report (run in %s):" % provenance.folder_words(ctx.cwd)), Code(ctx.command)]
     if ctx.recorded_commands:
         shown = ctx.recorded_commands[:5]
         more = len(ctx.recorded_commands) - len(shown)

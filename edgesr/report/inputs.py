@@ -15,7 +15,7 @@ import os
 import sqlite3
 
 from edgesr_runtime.errors import EdgesrError
-from edgesr_runtime.store import SQLITE_MAGIC, ResultStore
+from edgesr_runtime.store import SQLITE_MAGIC, ResultStore, open_read_only
 
 KEY_FIELDS = ("kind", "model", "runtime", "precision", "dataset", "device")
 
@@ -28,9 +28,8 @@ def is_store(path):
 
 def store_meta(path):
     """The ``meta`` table of a results store as a dict, read without writing; EdgesrError if not a store."""
-    uri = "file:%s?mode=ro" % os.path.abspath(path)
     try:
-        db = sqlite3.connect(uri, uri=True)
+        db = open_read_only(path)
         try:
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if "results" not in tables:
@@ -46,7 +45,7 @@ def store_meta(path):
 def read_store(path):
     """(rows, meta) of one results store."""
     meta = store_meta(path)
-    with ResultStore(path) as store:
+    with ResultStore(path, read_only=True) as store:
         rows = store.rows()
     for row in rows:
         row["source"] = str(path)

@@ -7,6 +7,22 @@ import sys
 
 # Payload / meta keys that may hold the command of the sweep that filled a store.
 COMMAND_KEYS = ("sweep_command", "command", "argv")
+# The source checkout this edgesr runs from (edgesr/report/ -> the root), when it is one.
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def folder_words(path, checkout=CHECKOUT, home=None):
+    """Where a command ran, without machine-specific folder names (reports get committed): the edgesr
+    checkout's root or a folder inside it, a folder under ``~``, else the path as it is."""
+    path, home = os.path.abspath(path), os.path.abspath(home or os.path.expanduser("~"))
+    if os.path.isfile(os.path.join(checkout, "pyproject.toml")):
+        if path == checkout:
+            return "the edgesr checkout's root folder"
+        if path.startswith(checkout + os.sep):
+            return "`%s` of the edgesr checkout" % os.path.relpath(path, checkout)
+    if path.startswith(home + os.sep):
+        return "`~/%s`" % os.path.relpath(path, home)
+    return "`%s`" % path
 
 
 def flatten(value, prefix=""):

@@ -155,8 +155,10 @@ def os_info(root="/"):
 
 
 def python_info():
+    """Implementation, version and whether a virtual environment runs it: no interpreter path, because
+    results get committed and shared (results recorded before this carry an ``executable`` path instead)."""
     return {"version": platform.python_version(), "implementation": platform.python_implementation(),
-            "executable": sys.executable or None}
+            "venv": sys.prefix != getattr(sys, "base_prefix", sys.prefix)}
 
 
 # ----------------------------------------------------------------------------------------- runtimes

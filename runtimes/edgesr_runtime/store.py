@@ -8,12 +8,17 @@ A store is recognised by its ``meta`` table holding ``schema_version``. Any othe
 file that is not SQLite at all) is refused before anything is written to it, so an edgesr command
 never adds tables to another program's database. A missing file, a 0-byte file and an SQLite file
 without tables are new stores.
+
+Reading never needs write access: ``ResultStore(path, read_only=True)`` (report, results show and
+export) also reads a store on a read-only medium or in a folder the user cannot write, where SQLite
+cannot create the shared-memory file of a WAL database.
 """
 
 import json
 import os
 import sqlite3
 import time
+from urllib.parse import quote
 
 from .errors import EdgesrError
 from .files import ensure_folder
@@ -45,9 +50,18 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 _STORE_FIX = "pass a store written by edgesr eval, bench or sweep, or a new file name"
 
 
-def check_store_file(path):
-    """Raise EdgesrError unless ``path`` is missing, empty, or an edgesr store of a known schema; writes nothing."""
+def check_store_file(path, writing=True):
+    """Raise EdgesrError unless ``path`` is missing, empty, or an edgesr store of a known schema (and, when
+    ``writing``, in a place that can be written: commands call this before measuring); writes nothing."""
     path = str(path)
+    problem = None
+    if writing:
+        problem = _folder_problem(path)
+        if problem is None and os.path.isfile(path) and not os.access(path, os.W_OK):
+            problem = "no permission to write it"
+    if problem:
+        raise EdgesrError("cannot write results store %s: %s" % (path, problem),
+                          "choose a writable location for the store")
     if not os.path.exists(path):
         return
     if os.path.isdir(path):
@@ -72,10 +86,46 @@ def check_store_file(path):
                           % (path, meta["schema_version"], SCHEMA_VERSION), "upgrade edgesr to read it")
 
 
+def open_read_only(path):
+    """An SQLite connection to ``path`` that cannot write (sqlite3.Error if it cannot be read).
+
+    A WAL database needs its ``-shm`` file even to read; where it cannot be created (read-only file
+    system, folder without write permission) the file is opened as immutable: nothing can change it there.
+    """
+    uri = "file:%s?mode=ro" % quote(os.path.abspath(str(path)))
+    db = sqlite3.connect(uri, uri=True)
+    try:
+        db.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+        if _folder_problem(path) is None:
+            raise
+    db = sqlite3.connect(uri + "&immutable=1", uri=True)
+    db.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+    return db
+
+
+def _folder_problem(path):
+    """Why nothing can be written beside ``path`` ("the file system is read-only", ...), or None. A folder
+    still to be made is judged by the nearest one that exists."""
+    folder = os.path.dirname(os.path.abspath(str(path)))
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "the file system is read-only"
+    except (OSError, AttributeError):  # no statvfs on Windows
+        pass
+    if not os.access(folder, os.W_OK):
+        return "no permission to write in %s" % folder
+    return None
+
+
 def _read_schema(path):
     """(table names, meta dict) of an SQLite file, opened read-only."""
     try:
-        db = sqlite3.connect("file:%s?mode=ro" % os.path.abspath(path), uri=True)
+        db = open_read_only(path)
         try:
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             meta = {}
@@ -91,6 +141,10 @@ def _read_schema(path):
 def _database_error(path, err):
     """The EdgesrError for an SQLite failure while writing ``path`` (disk full, read-only, locked...)."""
     text = str(err)
+    problem = _folder_problem(path) if ("unable to open" in text or "readonly" in text) else None
+    if problem:
+        return EdgesrError("cannot write results store %s: %s" % (path, problem),
+                           "choose a writable location for the store")
     if "full" in text:
         fix = "free some space or write the store somewhere else"
     elif "readonly" in text or "read-only" in text:
@@ -103,13 +157,29 @@ def _database_error(path, err):
 
 
 class ResultStore:
-    """A results store at ``path`` (created if missing). Use as a context manager or call close()."""
+    """A results store at ``path`` (created if missing). Use as a context manager or call close().
 
-    def __init__(self, path):
+    ``read_only=True`` opens an existing store for reading only (writes raise EdgesrError), whatever
+    the medium; it never creates, converts or touches the file.
+    """
+
+    def __init__(self, path, read_only=False):
         self.path = str(path)
-        check_store_file(self.path)
-        ensure_folder(os.path.dirname(os.path.abspath(self.path)))
+        check_store_file(self.path, writing=not read_only)
         self._db = None
+        if read_only:
+            if not os.path.isfile(self.path) or os.path.getsize(self.path) == 0:
+                raise EdgesrError("no results store at %s" % self.path, _STORE_FIX)
+            try:
+                self._db = open_read_only(self.path)
+            except sqlite3.Error as err:
+                raise EdgesrError("cannot read %s as a results store: %s" % (self.path, err),
+                                  "check the file is not damaged") from None
+            if not _has_results(self._db):
+                self._db.close()
+                raise EdgesrError("%s is a new, empty SQLite file: no results yet" % self.path, _STORE_FIX)
+            return
+        ensure_folder(os.path.dirname(os.path.abspath(self.path)))
         try:
             self._db = sqlite3.connect(self.path, timeout=60)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -214,7 +284,7 @@ class ResultStore:
         Returns (rows added, rows held) per input, in order.
         """
         for path in other_paths:
-            check_store_file(path)
+            check_store_file(path, writing=False)
         shards = []
         for path in other_paths:
             with _read_only(path) as db:
@@ -243,7 +313,7 @@ class _read_only:
     """``with _read_only(path) as db:`` an SQLite connection that cannot write."""
 
     def __init__(self, path):
-        self._db = sqlite3.connect("file:%s?mode=ro" % os.path.abspath(str(path)), uri=True)
+        self._db = open_read_only(path)
 
     def __enter__(self):
         return self._db

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from edgesr.models import FAMILIES, create_model, list_models
+from host.float32_bounds import float32_atol  # tests/host/float32_bounds.py
 
 pytest.importorskip("litert_torch", reason="TFLite export needs litert-torch (edgesr-export[tflite])")
 
@@ -76,7 +77,8 @@ def test_int8_writes_a_file_and_measures_its_psnr_drop(model_id, tmp_path, share
     assert int8["io_dtype"] == int8["quantization"]["input"]["dtype"]  # int8 for static recipes, else float32
     psnr = int8["quantization"]["psnr"]
     assert psnr["images"] == 2 and psnr["fp32_psnr_db"] > 20
-    assert psnr["drop_db"] == pytest.approx(psnr["fp32_psnr_db"] - psnr["int8_psnr_db"], abs=1e-3)
+    # the three are stored rounded to 4 decimals: their difference errs by at most 1.5e-4 (3 roundings)
+    assert psnr["drop_db"] == pytest.approx(psnr["fp32_psnr_db"] - psnr["int8_psnr_db"], abs=1.5e-4)
     assert psnr["warning"] == (psnr["drop_db"] > 0.5)
     if psnr["warning"]:
         assert any("INT8 costs" in w for w in report.warnings)
@@ -97,7 +99,8 @@ def test_cropped_conv_transpose_is_exact_in_pytorch(model_id, shared_weights):
     assert any(isinstance(m, CroppedConvTranspose2d) for m in rewritten.modules())
     x = torch.rand(1, 1, 17, 23)
     with torch.inference_mode():
-        assert torch.allclose(rewritten(x), model(x), atol=1e-5)
+        # other conv shapes may sum in another order: two float32 evaluations of the model
+        assert torch.allclose(rewritten(x), model(x), atol=float32_atol(model), rtol=0)
 
 
 def test_int8_io_ranges_follow_the_model_contract():

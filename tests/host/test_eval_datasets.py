@@ -10,6 +10,7 @@ from edgesr.eval import protocol
 from edgesr.eval.datasets import image_files, known_datasets, read_image, resolve_dataset
 from edgesr.eval.prepare import make_pair, prepare_dataset, prepared
 from edgesr_runtime.errors import EdgesrError
+from runtime.float32_error import UNIT_ROUNDOFF  # tests/runtime/float32_error.py
 
 
 def test_shared_datasets_are_found_by_name_case_insensitively():
@@ -73,7 +74,8 @@ def test_make_pair_follows_the_protocol():
     hr = protocol.mod_crop(protocol.to_luma(image), 3)
     assert hr.shape == (510, 510)
     assert pair.lr.dtype == np.float32 and pair.lr.shape == (170, 170)
-    np.testing.assert_allclose(pair.lr, protocol.downscale(hr, 3) / 255, rtol=1e-6)
+    # the float64 protocol rounded once to float32: within u = 2^-24 relative
+    np.testing.assert_allclose(pair.lr, protocol.downscale(hr, 3) / 255, rtol=UNIT_ROUNDOFF, atol=0)
     assert pair.lr.min() < 0 and pair.lr.max() > 1  # bicubic overshoot is kept: no rounding or clipping
     np.testing.assert_array_equal(pair.hr, protocol.to_limited_range(protocol.shave(hr, 3)))
 

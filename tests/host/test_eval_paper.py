@@ -13,7 +13,8 @@ from edgesr.eval.datasets import resolve_dataset
 from edgesr.eval.evaluate import evaluate
 from edgesr.eval.prepare import prepared
 from edgesr.eval.predictors import open_predictor
-from edgesr.models import FAMILIES, get_config, list_models
+from edgesr.models import FAMILIES, create_model, get_config, list_models
+from float32_bounds import assert_scores_agree, float32_atol
 
 PSNR_TOLERANCE_DB = 0.10
 SSIM_TOLERANCE = 0.003
@@ -51,5 +52,5 @@ def test_onnxruntime_matches_torch(tmp_path):
     torch_result = set5_result(model_id)
     onnx_result = set5_result(model_id, "onnxruntime", cache_dir=str(tmp_path))
     assert (tmp_path / (model_id + ".onnx")).is_file()
-    assert onnx_result["psnr"] == pytest.approx(torch_result["psnr"], abs=1e-3)
-    assert onnx_result["ssim"] == pytest.approx(torch_result["ssim"], abs=1e-5)
+    assert_scores_agree(onnx_result, torch_result, float32_atol(create_model(model_id)))
+

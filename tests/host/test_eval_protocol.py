@@ -6,6 +6,7 @@ import pytest
 from edgesr.eval import protocol
 from edgesr.eval.imresize import MATLAB_CUBIC_A, imresize, mirror_indices, output_length, weight_matrix
 from edgesr_runtime.resample import keys_cubic
+from runtime.float32_error import UNIT_ROUNDOFF  # tests/runtime/float32_error.py
 
 
 def test_luma_paper_order_swaps_red_and_blue_weights():
@@ -48,7 +49,8 @@ def test_limited_range_mapping():
 
 def test_model_output_is_clamped_and_scaled_without_rounding():
     out = protocol.model_output_to_luma(np.array([-0.1, 0.5, 0.50001, 1.2], dtype=np.float32))
-    np.testing.assert_allclose(out, [0, 127.5, 0.50001 * 255, 255], rtol=1e-6)
+    # 0.50001 was rounded to float32 (u = 2^-24 relative), then scaled in float64 (2^-53)
+    np.testing.assert_allclose(out, [0, 127.5, 0.50001 * 255, 255], rtol=UNIT_ROUNDOFF + 2.0 ** -53, atol=0)
     assert out[2] != round(out[2])
 
 
@@ -83,6 +85,7 @@ def test_halving_weights_derived_by_hand():
     # 0.5·cubic(0.5·(u − i)) = −3, −9, 29, 111, 111, 29, −9, −3 (/256) for i = −2…5 (sum 1).
     # Symmetric reflection folds i = 0, −1, −2 onto samples 1, 2, 3 and i = 5 onto 4.
     first = np.array([35 / 64, 51 / 128, 13 / 128, -3 / 64])
+    # float64 sums of up to 8 taps <= 1 folded together: a few u64 = 1.1e-16
     np.testing.assert_allclose(weight_matrix(4, 0.5), [first, first[::-1]], atol=1e-15)
     column = np.array([[0.0], [64.0], [128.0], [192.0]])
     np.testing.assert_allclose(imresize(column, 0.5)[:, 0], [29.5, 162.5])
@@ -93,6 +96,7 @@ def test_imresize_keeps_constants_and_interior_ramps():
     ramp = np.tile(np.arange(24, dtype=np.float64), (24, 1))  # value = column index
     small = imresize(ramp, 1 / 4)
     # Output column j samples input position 4j + 1.5 (0-based); cubic reproduces linear signals.
+    # float64, 2 passes of 16 taps (Σ|w| < 1.3) on values <= 23: <= 2·γ_16·1.3·23 = 1.1e-13
     np.testing.assert_allclose(small[:, 2:4], np.tile([9.5, 13.5], (6, 1)), atol=1e-12)
 
 
@@ -112,5 +116,5 @@ def test_upscaling_uses_the_unwidened_kernel():
     # samples 1 and 2: cubic(0.75) + cubic(0.25) = 35/32 and cubic(1.75) + cubic(1.25) = −3/32.
     matrix = weight_matrix(4, 2)
     assert matrix.shape == (8, 4)
-    np.testing.assert_allclose(matrix[0], [35 / 32, -3 / 32, 0, 0], atol=1e-15)
+    np.testing.assert_allclose(matrix[0], [35 / 32, -3 / 32, 0, 0], atol=1e-15)  # two float64 taps summed: a few u64
     np.testing.assert_allclose(matrix.sum(axis=1), 1)

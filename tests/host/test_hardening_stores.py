@@ -1,11 +1,14 @@
 """Host commands on SQLite files that are not edgesr stores, and a few smaller hostile inputs:
 nothing is written to another program's database, merges are all or nothing, errors come once."""
 
+import os
+import sys
+
 import pytest
 
 from edgesr.cli import main
 from edgesr_runtime.store import ResultStore
-from runtime.foreign_files import foreign_database  # tests/runtime/foreign_files.py
+from runtime.foreign_files import foreign_database, run_with_read_only_folder  # tests/runtime/foreign_files.py
 
 
 def shard(path, model):
@@ -48,3 +51,19 @@ def test_weights_verify_of_a_missing_folder_says_so_once(tmp_path, capsys):
     assert main(["weights", "verify", "--weights-dir", str(missing)]) == 2
     err = capsys.readouterr().err
     assert err.count("does not exist") == 1 and str(missing) in err
+
+
+def test_a_store_on_a_read_only_medium_is_shown_exported_and_reported(tmp_path):
+    folder = tmp_path / "sdcard"
+    folder.mkdir()
+    store = shard(folder / "results.db", "Bicubic_s2")
+    before = store.read_bytes()
+    script = ("import sys\nfrom edgesr.cli import main\nargs = sys.argv[1:]\n"
+              "codes = [main(['results', 'show', args[0]]), main(['results', 'export', args[0], '--csv', args[1]]),\n"
+              "         main(['report', args[0], '--out', args[2], '--formats', 'csv'])]\n"
+              "print('codes', codes)\n")
+    result = run_with_read_only_folder(folder, [sys.executable, "-c", script, str(store), str(tmp_path / "x.csv"),
+                                                str(tmp_path / "report")], env=dict(os.environ))
+    assert "codes [0, 0, 0]" in result.stdout, result.stdout + result.stderr
+    assert "Bicubic_s2" in (tmp_path / "x.csv").read_text() and (tmp_path / "report" / "report.csv").is_file()
+    assert store.read_bytes() == before and sorted(os.listdir(folder)) == ["results.db"]

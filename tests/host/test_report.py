@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 
 from edgesr.cli import main
+from edgesr.models import get_config
+from edgesr.report import provenance
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.store import ResultStore
 
@@ -36,6 +38,13 @@ EXPECTED_FRONT = {(m, rt) for m in POINTS for rt, _ in COMBOS} - {
 LAPTOP = {"eSR-TM_s3_K3_C2": 410.0, "ESPCN_s3_D0_S9": 95.0}  # bench JSON lines, ×3, no quality rows
 
 
+def python_block(board):
+    """The board's rows carry today's python block; the laptop's the one older results have (with the path)."""
+    if board:
+        return {"version": "3.11.2", "implementation": "CPython", "venv": True}
+    return {"version": "3.11.2", "implementation": "CPython", "executable": "/usr/bin/python3"}
+
+
 def environment(cpu, board=None, runtime="onnxruntime"):
     """Shaped like edgesr_runtime.environment.capture_environment()."""
     return {
@@ -43,7 +52,7 @@ def environment(cpu, board=None, runtime="onnxruntime"):
         "cpu": {"model": cpu, "cores_logical": 4, "cores_physical": 4, "governor": "performance", "max_mhz": 2400},
         "os": {"system": "Linux", "kernel": "6.6.51+rpt-rpi-2712", "machine": "aarch64",
                "pretty_name": "Debian GNU/Linux 12 (bookworm)"},
-        "python": {"version": "3.11.2", "implementation": "CPython", "executable": "/usr/bin/python3"},
+        "python": python_block(board),
         "runtimes": {"numpy": "1.26.4", runtime: "1.0.0", "tensorrt": None},
         "gpu": None, "jetson": None, "git": {"commit": "07577b0ff79269ade35500fb37361b7240102b6c", "dirty": False},
     }
@@ -181,6 +190,18 @@ def test_markdown_lists_the_expected_pareto_models(report):
         assert "](%s.png)" % name in text
 
 
+def test_the_folder_a_report_ran_in_names_no_machine_folder(tmp_path):
+    checkout = tmp_path / "clone"
+    (checkout / "sub").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text("")
+    home = tmp_path / "home"
+    words = lambda path: provenance.folder_words(str(path), checkout=str(checkout), home=str(home))  # noqa: E731
+    assert words(checkout) == "the edgesr checkout's root folder"
+    assert words(checkout / "sub") == "`sub` of the edgesr checkout"
+    assert words(home / "runs") == "`~/runs`"
+    assert words("/srv/x") == "`/srv/x`"
+
+
 def test_markdown_states_provenance_correlation_energy_failures(report):
     out, _ = report
     text = (out / "report.md").read_text()
@@ -188,10 +209,12 @@ def test_markdown_states_provenance_correlation_energy_failures(report):
            "6 models with PSNR measured here." in text  # models, not joined rows
     reproduce = _section(text, "## Reproduce")
     assert "edgesr report " in reproduce and "--formats html,md,csv,png,svg,parquet" in reproduce
+    assert "This report (run in %s):" % provenance.folder_words(os.getcwd()) in reproduce
     assert SWEEP in reproduce
     environment = _section(text, "## Environment")
     assert "Cortex-A76" in environment and "Intel i7-1185G7" in environment
     assert "| runtimes.onnxruntime | 1.0.0 |" in environment and "runtimes.tensorrt" not in environment  # nulls go
+    assert "| python.venv | true |" in environment and "| python.executable | /usr/bin/python3 |" in environment
     rho = _table_rows(_section(text, "## Rank correlation of our speed with the paper's"))
     rpi = [r for r in rho if r["device"] == RPI]
     assert {r["runtime"] for r in rpi} == {"onnxruntime", "litert", "fastest per model"}
@@ -288,7 +311,9 @@ def test_report_on_an_evaluator_tagged_dataset(tmp_path):
     assert rows[("Bicubic_s2", "onnxruntime")]["psnr_db"] == "30.5"
     assert rows[("Bicubic_s2", "litert")]["quality_from"] == "onnxruntime/fp32"  # the closest tagged row
     assert rows[("eSR-TM_s2_K7_C16", "litert")]["psnr_source"] == "paper"
-    assert float(rows[("eSR-TM_s2_K7_C16", "litert")]["paper_psnr_db"]) == pytest.approx(31.7, abs=0.5)
+    # the paper's Set14 value for the tagged Set14@standard-luma, written in full (repr round-trips exactly)
+    paper = get_config("eSR-TM_s2_K7_C16").paper.psnr_db["Set14"]
+    assert float(rows[("eSR-TM_s2_K7_C16", "litert")]["paper_psnr_db"]) == paper
 
 
 # -- the pieces under the command ----------------------------------------------------------------------

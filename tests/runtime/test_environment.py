@@ -2,6 +2,7 @@
 
 import json
 import os
+import platform
 import subprocess
 import sys
 
@@ -158,6 +159,13 @@ def test_empty_root_gives_nones_not_errors(tmp_path):
     assert env["board_model"] is None and env["jetson"] is None and env["gpu"] is None
     assert env["os"]["pretty_name"] is None and env["cpu"]["governor"] is None
     assert env["python"]["version"] == "%d.%d.%d" % sys.version_info[:3]
+
+
+def test_the_python_block_names_no_path():
+    python = capture_environment()["python"]
+    assert python == {"version": "%d.%d.%d" % sys.version_info[:3], "implementation": platform.python_implementation(),
+                      "venv": sys.prefix != sys.base_prefix}
+    assert os.sep not in json.dumps(python)  # shared results carry no interpreter path
 
 
 def test_runtime_versions_use_metadata_without_importing():

@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,9 +18,10 @@ from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.harness import MeasureRequest
 from edgesr_runtime.store import ResultStore
 
-from .foreign_files import foreign_database
+from .foreign_files import foreign_database, run_with_read_only_folder
 
 BUNDLE = "eSR-MAX_s2_K3_C1-cpu"
+REPO = Path(__file__).resolve().parents[2]
 FAST = ("--power", "none", "--duration-s", "0.05", "--iterations", "3", "--warmup-ms", "5")
 
 
@@ -32,6 +35,64 @@ def test_a_foreign_sqlite_file_is_refused_and_left_byte_for_byte(tmp_path):
         ResultStore(path)
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["other.db"]  # no -wal / -shm left beside it
+
+
+READ_ONLY_CHECK = (
+    "import sys\n"
+    "from edgesr_runtime.errors import EdgesrError\n"
+    "from edgesr_runtime.store import ResultStore\n"
+    "with ResultStore(sys.argv[1], read_only=True) as store:\n"
+    "    print('rows', store.count())\n"
+    "try:\n"
+    "    ResultStore(sys.argv[1])\n"
+    "except EdgesrError as err:\n"
+    "    print('writer:', err)\n"
+)
+
+
+def test_a_store_on_a_read_only_medium_is_read_and_refused_for_writing_clearly(tmp_path):
+    folder = tmp_path / "sdcard"
+    folder.mkdir()
+    path = folder / "results.db"
+    with ResultStore(path) as store:  # a WAL database: reading it normally creates a -shm file beside it
+        store.put("quality", "m", "torch", "fp32", {"psnr": 30.0}, dataset="Set5")
+    before = path.read_bytes()
+    result = run_with_read_only_folder(folder, [sys.executable, "-c", READ_ONLY_CHECK, str(path)],
+                                       env=dict(os.environ, PYTHONPATH=str(REPO / "runtimes")))
+    assert result.returncode == 0, result.stderr
+    assert "rows 1" in result.stdout
+    assert ("writer: cannot write results store %s:" % path) in result.stdout
+    assert "the file system is read-only" in result.stdout or "no permission to write in" in result.stdout
+    assert path.read_bytes() == before and sorted(os.listdir(folder)) == ["results.db"]
+
+
+def test_device_bench_refuses_a_store_it_cannot_write_before_measuring(tmp_path, fixture_bundles):
+    folder = tmp_path / "sdcard"
+    folder.mkdir()
+    bench = ["-m", "edgesr_runtime", "bench", str(fixture_bundles / BUNDLE), "--store", str(folder / "new.db")]
+    result = run_with_read_only_folder(folder, [sys.executable] + bench + list(FAST),
+                                       env=dict(os.environ, PYTHONPATH=str(REPO / "runtimes")))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("edgesr-device: error: cannot write results store")
+    assert "fps" not in result.stdout  # refused before measuring
+    assert os.listdir(folder) == []
+
+
+def test_reading_a_store_never_creates_or_converts_a_file(tmp_path):
+    with pytest.raises(EdgesrError, match="no results store at"):
+        ResultStore(tmp_path / "missing.db", read_only=True)
+    assert not (tmp_path / "missing.db").exists()
+    (tmp_path / "empty.db").write_bytes(b"")
+    with pytest.raises(EdgesrError, match="no results store at"):
+        ResultStore(tmp_path / "empty.db", read_only=True)
+    assert (tmp_path / "empty.db").read_bytes() == b""
+    path = tmp_path / "odd #name?.db"  # URI characters in the name are quoted
+    with ResultStore(path) as store:
+        store.put("quality", "m", "torch", "fp32", {"psnr": 30.0}, dataset="Set5")
+    with ResultStore(path, read_only=True) as store:
+        assert store.count() == 1
+        with pytest.raises(EdgesrError, match="cannot write results store"):
+            store.put("quality", "n", "torch", "fp32", {"psnr": 1.0}, dataset="Set5")
 
 
 def test_a_file_that_is_not_sqlite_is_refused(tmp_path):

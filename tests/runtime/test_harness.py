@@ -123,7 +123,7 @@ def test_trace_is_exactly_the_timed_iterations():
     assert timing.warmup_iterations == 5
     assert timing.warmup_elapsed_ms == pytest.approx(25.0)
     expected = [c[2] for c in runner.calls[5:]]
-    np.testing.assert_allclose(timing.trace_ms, expected, rtol=1e-9)
+    np.testing.assert_allclose(timing.trace_ms, expected, rtol=1e-9)  # float64 clock differences: a few u64 = 1e-16
     assert sum(timing.trace_ms) >= 100.0 and sum(timing.trace_ms[:-1]) < 100.0  # stops once 0.1 s is reached
     assert timing.duration_s == pytest.approx(sum(timing.trace_ms) / 1e3)
 
@@ -187,6 +187,7 @@ def test_real_clock_honours_warmup_and_duration():
     assert result["duration_s"] >= 0.05 and result["iterations"] >= 3
     assert result["warmup"]["elapsed_ms"] >= 10 and result["warmup"]["iterations"] >= 1
     assert min(result["trace_ms"]) >= 2.0
+    # float64 means of the same trace, summed in other orders: n·u64 relative, far under 1e-6
     assert result["latency_ms"]["mean"] == pytest.approx(np.mean(result["trace_ms"]), rel=1e-6)
     assert result["fps"] == pytest.approx(1000.0 / result["latency_ms"]["mean"])
     assert 0 <= result["cpu_usage_pct"] < 100  # sleeping uses almost no CPU
@@ -259,12 +260,18 @@ def smooth_rgb():
 
 def test_ycbcr_roundtrip(smooth_rgb):
     rgb = smooth_rgb.astype(np.float32) / 255
-    assert np.abs(ycbcr_to_rgb(rgb_to_ycbcr(rgb)) - rgb).max() < 1e-5
+    # float32 both ways, the inverse of the float32 matrix: forward rows are 3 products + 1 offset with
+    # Σ|terms| <= 1.5 (γ_4·1.5 = 3.6e-7), the inverse's rows Σ|m| <= 2.78 carry that on (1.0e-6) and round
+    # again (γ_4·2.78·1.5 = 1.0e-6); the centre subtraction and the float32-rounded inverse matrix add
+    # 2.78·u·1.5 = 2.5e-7 each: 2.5e-6 in all, < 3e-6
+    assert np.abs(ycbcr_to_rgb(rgb_to_ycbcr(rgb)) - rgb).max() < 3e-6
 
 
 def test_bicubic_keeps_constants_and_channels():
     img = np.full((5, 7, 2), 0.25, np.float32)
     out = resize_bicubic(img, 10, 14)
+    # two 4-tap passes of weights summing to 1 (Σ|w| <= 1.25): 2·γ_4·1.25·0.25 = 1.5e-7, under np.allclose's
+    # default rtol·0.25 + atol = 2.5e-6
     assert out.shape == (10, 14, 2) and np.allclose(out, 0.25)
 
 

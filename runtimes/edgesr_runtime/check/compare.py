@@ -9,6 +9,9 @@ fails it; the error bounds apply to the inputs named below:
   pixel of the random input of an eSR-CNN, where softmax(key^2) nears a tie) and the lowest PSNR
   124 dB. Another CPU sums in another order, so the bound leaves >10x / >20 dB room while still
   meaning "the same 8-bit image" (1/4 grey level); a real conversion bug lands far below 100 dB.
+  From float32 error analysis: a sum of n products errs by at most n·u·Σ|terms| (u = 2^-24) in any
+  order, so two evaluations of a chain whose fan-ins add up to n differ by about n·2u for values of
+  magnitude 1; the zoo's longest chain (FSRCNN_s2_D56_S12_M4: n = 1925) gives 2.3e-4 < 1e-3.
 * fp16, real-image inputs: PSNR >= 55 dB, no max |err| bound. FP16 weights (TFLite) measured
   65-78 dB; true FP16 arithmetic (PyTorch .half(), the proxy for TensorRT FP16) 62-77 dB on
   Full-HD image mosaics. Isolated outliers are inherent to FP16 softmax attention (eSR-TR_s2_K7_C16:
