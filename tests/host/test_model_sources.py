@@ -341,3 +341,25 @@ def test_upscale_takes_a_spec_and_tiles_a_convolutional_one_exactly(tmp_path):
     assert tiled.written[0].name == "in_tiny_s2.png" and not tiled.failed
     assert Image.open(tiled.written[0]).size == (44, 60)
     assert np.array_equal(np.asarray(Image.open(tiled.written[0])), np.asarray(Image.open(whole.written[0])))
+
+
+def test_the_python_api_takes_an_in_memory_module(tmp_path, datasets_dir, factories_on_path):
+    from edgesr import api
+    from edgesr_runtime.store import ResultStore
+    from tiny_factories import tiny
+
+    with pytest.raises(EdgesrError, match="maps a 2×1×16×12 input to 2×1×32×24, expected 2×1×48×36"):
+        api.source(tiny(2), scale=3)
+    net = api.source(tiny(2), model_id="mine-net_s2")
+    assert (net.model_id, net.scale, net.kind, net.spec) == ("mine-net_s2", 2, "user", "<module TinyShuffle>")
+    bundle = api.export(net, "onnx", tmp_path / "b", {"resolution": "48x36"}, store=tmp_path / "r.db")
+    assert bundle.status == "exported" and bundle.valid
+    result = api.bench(net, runtime="onnxruntime", target="onnx", bundles_dir=tmp_path / "b", resolution="48x36",
+                       store=tmp_path / "r.db", duration_s=0.05, warmup_ms=10, iterations=3, power="none")
+    assert result.extra["export"]["status"] == "reused" and result.fps > 0
+    quality = api.evaluate(net, ["Set5"], store=tmp_path / "r.db")
+    with ResultStore(tmp_path / "r.db") as store:
+        kinds = sorted((r["kind"], r["model"]) for r in store.rows(status="ok"))
+        stored = store.rows(kind="quality")[0]["payload"]
+    assert kinds == [("export", "mine-net_s2"), ("latency", "mine-net_s2"), ("quality", "mine-net_s2")]
+    assert stored["psnr"] == quality["Set5"]["psnr"] and stored["model_source"]["kind"] == "user"
