@@ -91,7 +91,8 @@ class ModelSource:
 
 def is_zoo_spec(spec):
     """True when ``spec`` names zoo models (an id or a glob), not a factory or a trained run."""
-    return ":" not in spec and not os.path.exists(spec) and not spec.endswith((".json", WEIGHTS_SUFFIX))
+    return not any(mark in spec for mark in (":", "/", os.sep)) and not os.path.exists(spec) and not spec.endswith(
+        (".json", WEIGHTS_SUFFIX))
 
 
 def expand(text):

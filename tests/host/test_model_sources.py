@@ -188,6 +188,7 @@ def test_broken_run_records_are_refused(tmp_path, factories_on_path):
         (run / "model.json").write_text(json.dumps(dict(record, **change)))
         one_line_error(str(run), fragment)
     one_line_error(str(tmp_path / "missing-run.json"), "not found")
+    one_line_error(str(tmp_path / "no-such-run"), "not found", "edgesr train")
 
 
 # -- the reference architectures -----------------------------------------------------------------------------
@@ -226,14 +227,22 @@ def test_the_window_partition_is_inverted_exactly():
 
 @pytest.mark.parametrize("spec", ["edgesr.baselines:edsr_baseline?scale=2", "edgesr.baselines:window_attention_sr"])
 def test_the_reference_architectures_export_for_cpu_with_parity(spec, tmp_path):
-    pytest.importorskip("litert_torch", reason="the cpu target's TFLite needs litert-torch (edgesr-export[tflite])")
-    from edgesr import api
+    """As a trained run (its weights here: a fresh initialisation), through `edgesr export --target cpu`."""
+    for module in ("litert_torch", "ai_edge_litert"):
+        pytest.importorskip(module, reason="the cpu target needs %s" % module)
+    from edgesr_runtime import bundle as bundle_io
 
     torch.manual_seed(0)
-    bundle = api.export(resolve(spec, pretrained=False), "cpu", tmp_path, {"resolution": "48x32"})
-    assert bundle.status == "exported" and bundle.valid, bundle.artifacts
-    assert {a["name"] for a in bundle.artifacts} >= {"onnx-fp32", "tflite-fp32"}
-    assert all(a["parity"]["passed"] for a in bundle.artifacts if a["precision"] == "fp32")
+    fresh = resolve(spec, pretrained=False)
+    make_run(tmp_path / "run", spec, fresh.build().state_dict(), model_id=fresh.model_id + "-init")
+    proc = edgesr("export", "--target", "cpu", "--model", tmp_path / "run", "--out", tmp_path / "b",
+                  "--resolution", "48x32", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    manifest = bundle_io.verify_bundle(tmp_path / "b" / (fresh.model_id + "-init-cpu"))
+    assert manifest["valid"] and manifest["model"]["family"] == fresh.family
+    artifacts = {a["name"]: a for a in manifest["artifacts"]}
+    assert {"onnx-fp32", "tflite-fp32"} <= set(artifacts)
+    assert artifacts["onnx-fp32"]["parity"]["passed"] and artifacts["tflite-fp32"]["parity"]["passed"]
 
 
 # -- end to end through the CLI ---------------------------------------------------------------------------
