@@ -34,8 +34,8 @@ def main():
     for source in sources:
         started = time.time()
         bundle = api.export(source, "cpu", args.out, {"resolution": args.resolution})
-        print("%s: %d parameters; bundle %s (%s, valid %s) in %.0f s" % (
-            source.model_id, source.parameters or 0, bundle.path, bundle.status, bundle.valid, time.time() - started))
+        print("%s: %s parameters; bundle %s (%s, valid %s) in %.0f s" % (
+            source.model_id, source.parameters or "(zoo)", bundle.path, bundle.status, bundle.valid, time.time() - started))
         for runtime in RUNTIMES:
             result = api.bench(source, runtime=runtime, target="cpu", bundles_dir=args.out,
                                resolution=args.resolution, duration_s=args.duration_s, power="none",
