@@ -50,7 +50,7 @@ TRAINED_FORMAT = "edgesr-trained/1"
 RUN_FILE = "model.json"
 WEIGHTS_SUFFIX = ".model"
 CONTRACT_INPUT = (2, 1, 16, 12)  # N×1×H×W of the contract check: two images, H ≠ W, multiples of 4
-LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@-]*")  # e.g. edgesr train's "eSR-MAX_s2_K3_C2@t91"
 CONTRACT_HINT = ("a factory returns an nn.Module mapping N×1×H×W float32 luma in [0, 1] to N×1×sH×sW, with an "
                  "integer `scale` attribute or a `?scale=` argument in the spec (README: Your own models)")
 
@@ -272,7 +272,7 @@ def checked_label(label, spec):
     """``label`` when it can name files and is no zoo id; EdgesrError otherwise."""
     if not LABEL.fullmatch(label):
         raise EdgesrError("model spec %r: model id %r is not usable in file names" % (spec, label),
-                          "use letters, digits and . _ + - only")
+                          "use letters, digits and . _ + @ - only")
     if parse_model_id(label) is not None:
         raise EdgesrError("model spec %r: model id %r has the form of a zoo id, but the model is not the zoo's"
                           % (spec, label), "give it another label (e.g. add a suffix like -mine)")

@@ -159,9 +159,10 @@ def test_a_trained_zoo_architecture_needs_no_zoo_weights(tmp_path):
     from edgesr.models import create_model
 
     state = create_model("eSR-MAX_s2_K3_C2", pretrained=False).state_dict()
-    run = make_run(tmp_path / "run", "eSR-MAX_s2_K3_C2", state, model_id="eSR-MAX_s2_K3_C2-t91")
+    run = make_run(tmp_path / "run", "eSR-MAX_s2_K3_C2", state, model_id="eSR-MAX_s2_K3_C2@t91",
+                   weights="eSR-MAX_s2_K3_C2.model")  # the label and file names `edgesr train` gives
     source = resolve(str(run), weights_dir=str(tmp_path / "no-weights-here"))
-    assert (source.model_id, source.family, source.kind) == ("eSR-MAX_s2_K3_C2-t91", "eSR-MAX", "trained")
+    assert (source.model_id, source.family, source.kind) == ("eSR-MAX_s2_K3_C2@t91", "eSR-MAX", "trained")
 
 
 def test_a_changed_weights_file_is_refused(tmp_path, factories_on_path):
