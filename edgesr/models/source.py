@@ -73,7 +73,7 @@ class ModelSource:
 
     def build(self):
         """The module in eval mode, float32 (a new instance per call, but for the one the resolver checked)."""
-        module, self._first = (self._first or self._make()), None
+        module, self._first = (self._make() if self._first is None else self._first), None
         return module.float().eval()
 
     def description(self):
