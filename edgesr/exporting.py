@@ -1,7 +1,8 @@
 """The zoo's side of export: describe a zoo model to ``edgesr_export`` and build its module on demand.
 
 edgesr_export takes a PyTorch module plus a ``ModelDescription`` and knows nothing of the zoo; this
-module is the one place where zoo ids become those two things.
+module is the one place where zoo ids become those two things. ``export_sources`` does the same for
+any resolved ``edgesr.models.source.ModelSource`` (zoo, user factory or trained run).
 """
 
 import functools
@@ -38,3 +39,11 @@ def export_zoo_models(model_ids, target, out_dir, options=None, weights_dir=None
     """``edgesr_export.export_models`` over zoo ids: a BatchReport; modules are built one at a time."""
     return batch.export_models([describe(m) for m in model_ids], functools.partial(build, weights_dir=weights_dir),
                                target, out_dir, options, force=force, store=store, progress=progress, log=log)
+
+
+def export_sources(sources, target, out_dir, options=None, force=False, store=None, progress=True, log=print):
+    """``edgesr_export.export_models`` over resolved ModelSources: a BatchReport; modules built one at a time."""
+    by_id = {source.model_id: source for source in sources}
+    return batch.export_models([source.description() for source in sources],
+                               lambda description: by_id[description.model_id].build(), target, out_dir, options,
+                               force=force, store=store, progress=progress, log=log)

@@ -20,7 +20,8 @@ from edgesr_runtime.store import ResultStore
 
 from edgesr.bench import BenchRequest, measure
 from edgesr.bench.host import lr_size
-from edgesr.exporting import export_zoo_models
+from edgesr.exporting import export_sources
+from edgesr.models.source import resolve
 from edgesr.sweep_plan import DEVICE_TARGETS, SweepPlan
 
 __all__ = ["SweepPlan", "run_sweep"]
@@ -29,9 +30,10 @@ __all__ = ["SweepPlan", "run_sweep"]
 def run_sweep(plan, shard=None, log=None):
     """Run (or resume) a sweep; returns {"latency": counts, "quality": counts}, counts = {ok, failed, skipped}."""
     log = log or (lambda message: print(message, file=sys.stderr))
-    models = select_shard(plan.models, shard)
-    if not models:
+    specs = select_shard(plan.models, shard)
+    if not specs:
         raise EdgesrError("this shard holds no models", "use fewer shards than models")
+    models = [resolve(spec, plan.weights_dir) for spec in specs]  # a broken spec stops here, before any work
     with ResultStore(plan.store) as store:
         store.set_meta("sweep_command", plan.command)
         if plan.executor == "ray":
@@ -52,11 +54,15 @@ def _on_ray(plan, models, store):
         if err.name != "ray":
             raise
         raise EdgesrError("--executor ray needs Ray (%s)" % err, "pip install 'edgesr[ray]'")
-    return run_on_ray(plan, models, store)
+    outside = [m.spec for m in models if m.kind != "zoo"]
+    if outside:
+        raise EdgesrError("--executor ray runs zoo models only; %s is not one" % outside[0],
+                          "sweep your own models with --executor local")
+    return run_on_ray(plan, [m.model_id for m in models], store)
 
 
-def _setting_key(plan, model_id):
-    height, width = lr_size(model_id, plan.resolution)
+def _setting_key(plan, source):
+    height, width = lr_size(source, plan.resolution)
     return planned_setting_key(height, width, plan.threads)
 
 
@@ -65,8 +71,9 @@ def _latency_phase(plan, models, store, log):
     device = device_label(plan.device)  # the host name unless given: the board model is not asked for here
     counts = {"ok": 0, "failed": 0, "skipped": 0}
     progress = Progress(len(models), "latency")
-    for model_id in models:
-        if latency_done(store, model_id, device, _setting_key(plan, model_id)):
+    for source in models:
+        model_id = source.model_id
+        if latency_done(store, model_id, device, _setting_key(plan, source)):
             counts["skipped"] += 1
             progress.step(model_id, "already in the store")
             continue
@@ -75,7 +82,7 @@ def _latency_phase(plan, models, store, log):
                                duration_s=plan.duration_s, iterations=plan.iterations, power=plan.power,
                                weights_dir=plan.weights_dir)
         try:
-            result = measure(request)
+            result = measure(request, source=source)
         except EdgesrError as err:
             record_failure(store, model_id, device, "latency", err)
             counts["failed"] += 1
@@ -91,8 +98,7 @@ def _latency_phase(plan, models, store, log):
 
 def _export_for_device(plan, models, store, log):
     """Export (or reuse) the device bundles; their latency is measured on the device."""
-    report = export_zoo_models(models, plan.target, plan.bundles_dir, {"resolution": plan.resolution},
-                               weights_dir=plan.weights_dir, store=store)
+    report = export_sources(models, plan.target, plan.bundles_dir, {"resolution": plan.resolution}, store=store)
     failed = [b for b in report.bundles if b.status == "failed"]
     log("bundles for %s in %s: %d ready, %d failed. On the device run:\n"
         "  python -m edgesr_runtime sweep %s --store device.db\n"

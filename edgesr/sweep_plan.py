@@ -11,7 +11,7 @@ EXECUTORS = ("local", "ray")
 class SweepPlan:
     """Everything a sweep needs to know; defaults are a quick CPU sweep (shorter than trtexec's 3 s)."""
 
-    models: List[str]
+    models: List[str]  # model specs: zoo ids, module or file factories, trained runs
     target: str = "cpu"
     runtime: str = "auto"
     store: str = "edgesr-results.db"

@@ -1,4 +1,9 @@
-"""``edgesr upscale``: upscale image files with a zoo model, reporting and skipping bad files."""
+"""``edgesr upscale``: upscale image files with a model (zoo id or any model spec), reporting and skipping bad files.
+
+A model outside the zoo is tiled only when it is made of convolutions, pixel shuffles and pointwise
+layers (``edgesr.models.receptive.is_local``), where the tile halo provably hides the tile borders;
+any other (attention, pooling, resizing...) runs on the whole image at once.
+"""
 
 import glob
 from dataclasses import dataclass, field
@@ -7,7 +12,8 @@ from typing import List, Tuple
 
 from edgesr.imaging import BORDERS, IMAGE_SUFFIXES, read_image, upscale_array, write_image
 from edgesr.inference import LumaUpscaler
-from edgesr.models import create_model, get_config
+from edgesr.models.receptive import is_local
+from edgesr.models.source import resolve
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.files import WriteError, ensure_folder
 from edgesr_runtime.progress import Progress
@@ -64,25 +70,28 @@ def plan_outputs(sources, out_dir, model_id):
     return plan
 
 
-def upscale_files(inputs, model_id, out_dir, weights_dir=None, device="cpu", tile=512, progress=True,
+def upscale_files(inputs, model, out_dir, weights_dir=None, device="cpu", tile=512, progress=True,
                   border="replicate"):
-    """Upscale every image named by ``inputs``; bad files are reported in the result, not raised.
+    """Upscale every image named by ``inputs`` with ``model`` (a spec); bad files are reported in the result,
+    not raised.
 
     ``border`` (see ``edgesr.inference``): what the model sees beyond the image edge.
     """
-    config = get_config(model_id)
+    source = resolve(model, weights_dir)
     check_tile(tile)
     check_border(border)
     sources, problems = expand_inputs(inputs)
     report = UpscaleReport(failed=list(problems))
     if not sources:
         return report
-    plan = plan_outputs(sources, out_dir, model_id)
-    model = create_model(model_id, weights_dir=weights_dir).to(device)
+    plan = plan_outputs(sources, out_dir, source.model_id)
+    module = source.build().to(device)
+    if source.kind != "zoo" and not is_local(module):
+        tile = 0  # a tile halo is exact only for convolutional models
     ensure_folder(out_dir)
 
-    upscaler = LumaUpscaler(model, config.scale, tile=tile, border=border, device=device)
-    bar = Progress(len(plan), "upscale x%d" % config.scale, min_interval_s=1.0, enabled=progress and len(plan) > 1)
+    upscaler = LumaUpscaler(module, source.scale, tile=tile, border=border, device=device)
+    bar = Progress(len(plan), "upscale x%d" % source.scale, min_interval_s=1.0, enabled=progress and len(plan) > 1)
     for number, (source, target) in enumerate(plan):
         try:
             write_image(target, upscale_array(read_image(source), upscaler))

@@ -5,20 +5,23 @@ from edgesr_runtime.errors import EdgesrError
 
 from edgesr_export.exporter import complete_bundle
 
-from edgesr.exporting import describe, export_zoo_models
+from edgesr.exporting import export_sources
+from edgesr.models.source import ModelSource, resolve
 
 
-def ensure_bundle(model_id, target, out_dir, resolution, weights_dir=None, log=None):
-    """(BundleReport, manifest) of ``out_dir/<model_id>-<target>``: reused when complete and valid for
-    these options, else exported now. EdgesrError when the export fails."""
+def ensure_bundle(model, target, out_dir, resolution, weights_dir=None, log=None):
+    """(BundleReport, manifest) of ``out_dir/<model_id>-<target>`` for ``model`` (a ModelSource, or a spec
+    resolved here): reused when complete and valid for these options, else exported now. EdgesrError when
+    the export fails."""
+    source = model if isinstance(model, ModelSource) else resolve(model, weights_dir)
     options = {"resolution": resolution}
-    # Checked before export_zoo_models, whose preflight imports every converter (seconds) even to skip.
-    bundle = complete_bundle(describe(model_id), target, out_dir, options)
+    # Checked before export_sources, whose preflight imports every converter (seconds) even to skip.
+    bundle = complete_bundle(source.description(), target, out_dir, options)
     if bundle is None:
-        report = export_zoo_models([model_id], target, out_dir, options, weights_dir=weights_dir, progress=False,
-                                   log=log or (lambda message: None))
+        report = export_sources([source], target, out_dir, options, progress=False,
+                                log=log or (lambda message: None))
         bundle = report.bundles[0]
     if bundle.status == "failed":
-        raise EdgesrError("exporting %s for target %s failed: %s" % (model_id, target, bundle.error),
-                          "run `edgesr export --target %s --model %s` for the full log" % (target, model_id))
+        raise EdgesrError("exporting %s for target %s failed: %s" % (source.model_id, target, bundle.error),
+                          "run `edgesr export --target %s --model %s` for the full log" % (target, source.spec))
     return bundle, bundle_io.load_manifest(bundle.path)

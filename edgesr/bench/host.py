@@ -16,11 +16,16 @@ from edgesr_runtime.harness import AUTO, MeasureRequest, measure_bundle, measure
 
 from edgesr.bench.bundles import ensure_bundle
 from edgesr.bench.runners import TORCH, TORCH_ARTIFACT, open_torch_runner, require_installed
+from edgesr.models.registry import get_config
+from edgesr.models.source import resolve
 
 
 @dataclass
 class BenchRequest(MeasureRequest):
-    """A MeasureRequest for a zoo model on this host: its bundle target and folder, the output size."""
+    """A MeasureRequest for a model on this host: its bundle target and folder, the output size.
+
+    ``model_id`` may be any model spec (zoo id, module or file factory, trained run; see
+    ``edgesr.models.source``); the result names the model by its label."""
 
     runtime: Optional[str] = AUTO  # auto | torch | onnxruntime | litert | tensorrt
     target: str = "cpu"
@@ -29,30 +34,40 @@ class BenchRequest(MeasureRequest):
     weights_dir: Optional[str] = None
 
 
-def lr_size(model_id, resolution):
-    """(h, w) of the LR input for an output of ``resolution`` (WxH); EdgesrError when the scale does not divide it."""
-    from edgesr.models import get_config
-
-    config = get_config(model_id)  # did-you-mean error for an unknown id
+def lr_size(model, resolution):
+    """(h, w) of the LR input of ``model`` (a zoo id or a ModelSource) for an output of ``resolution`` (WxH);
+    EdgesrError when the scale does not divide it."""
+    scale = model.scale if hasattr(model, "scale") else get_config(model).scale  # did-you-mean for an unknown id
     try:
         size = resolutions.parse_resolution(resolution)
     except ValueError as err:
         raise EdgesrError("bad --resolution %r: %s" % (resolution, err), "use WIDTHxHEIGHT, e.g. 1920x1080")
-    return resolutions.input_size(size, config.scale)
+    return resolutions.input_size(size, scale)
 
 
-def measure(request, log=None):
+def measure(request, log=None, source=None):
     """Benchmark ``request`` and return the BenchResult; its ``extra`` holds ``target``, ``bundle``,
-    ``export`` and ``auto`` (the runtime choice of runtime auto, else None)."""
+    ``export`` and ``auto`` (the runtime choice of runtime auto, else None), and for a model outside the
+    zoo ``model_source`` (its kind, spec, family, scale). ``source``: the ModelSource when the caller
+    has resolved it (else ``request.model_id`` is resolved here)."""
     log = log or (lambda message: None)
-    request = dataclasses.replace(request.validate(), input_size=lr_size(request.model_id, request.resolution))
+    request = request.validate()
+    source = source or resolve(request.model_id, request.weights_dir)
+    request = dataclasses.replace(request, model_id=source.model_id, input_size=lr_size(source, request.resolution))
     require_installed(request.runtime)
+    result = _measure(request, source, log)
+    if source.kind != "zoo":
+        result.extra["model_source"] = source.record()
+    return result
+
+
+def _measure(request, source, log):
     if request.runtime == TORCH:
-        with open_torch_runner(request.model_id, request.threads, request.weights_dir) as runner:
+        with open_torch_runner(source, request.threads) as runner:
             result = measure_runner(runner, request, artifact=TORCH_ARTIFACT)
         result.extra.update(target=None, bundle=None, export=None, auto=None)
         return result
-    report, manifest = ensure_bundle(request.model_id, request.target, request.bundles_dir, request.resolution,
+    report, manifest = ensure_bundle(source, request.target, request.bundles_dir, request.resolution,
                                      request.weights_dir, log)
     log("bundle %s: %s" % (report.path, "reused (complete and valid)" if report.status == "skipped"
                            else "exported in %.1f s" % report.seconds))

@@ -18,10 +18,8 @@ def require_installed(runtime):
         raise MissingBackendError(runtime, detail)
 
 
-def open_torch_runner(model_id, threads=None, weights_dir=None):
-    """A loaded Runner of the zoo module with its verified weights (PyTorch eager)."""
-    from edgesr.models import create_model  # torch: loaded only when the torch runtime is asked for
-    from edgesr.torch_runner import TorchRunner
+def open_torch_runner(source, threads=None):
+    """A loaded Runner of a resolved ModelSource's module (PyTorch eager)."""
+    from edgesr.torch_runner import TorchRunner  # torch: loaded only when the torch runtime is asked for
 
-    module = create_model(model_id, pretrained=True, weights_dir=weights_dir)
-    return TorchRunner(module, name=model_id, threads=threads).load()
+    return TorchRunner(source.build(), name=source.model_id, threads=threads).load()

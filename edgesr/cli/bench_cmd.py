@@ -37,9 +37,13 @@ def add_parser(subparsers):
                "  edgesr bench eSR-TM_s2_K7_C16                        # auto: fastest parity-checked runtime\n"
                "  edgesr bench eSR-TM_s2_K7_C16 --runtime torch        # the paper's framework, eager\n"
                "  edgesr bench FSRCNN_s2_D56_S12_M4 --runtime onnxruntime --threads 2 --json > run.json\n"
-               "  edgesr bench eSR-MAX_s2_K3_C1 --resolution 1280x720 --end-to-end --power rapl",
+               "  edgesr bench eSR-MAX_s2_K3_C1 --resolution 1280x720 --end-to-end --power rapl\n"
+               "  edgesr bench 'my_models.py:tiny_net?scale=2' --runtime onnxruntime   # your own module\n"
+               "  edgesr bench runs/m                                  # a run of `edgesr train`",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model_id", metavar="MODEL_ID", help="zoo id, e.g. eSR-TM_s2_K7_C16 (see `edgesr models`)")
+    p.add_argument("model_id", metavar="MODEL", help="zoo id, e.g. eSR-TM_s2_K7_C16 (see `edgesr models`), or a "
+                   "model spec: module:factory, path/to/file.py:factory[?scale=3], a trained run folder "
+                   "(README: Your own models)")
     p.add_argument("--runtime", "-r", type=_runtime, default="auto", metavar="{%s}" % ",".join(RUNTIME_CHOICES),
                    help="auto (default: the fastest parity-checked artifact), torch (PyTorch eager), onnxruntime, "
                         "litert or tensorrt")

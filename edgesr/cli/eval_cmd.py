@@ -22,7 +22,9 @@ def add_parser(subparsers):
         "downscale, shave, limited range; see docs/evaluation.md). Each (model, dataset, runtime) result is "
         "written to the store at once; stored results are skipped unless --force, so a killed run resumes.",
     )
-    p.add_argument("--models", help="comma-separated ids or fnmatch globs, e.g. 'eSR-TM_s2_*' (required to evaluate)")
+    p.add_argument("--models", "--model", dest="models",
+                   help="comma-separated ids, fnmatch globs or model specs (module:factory, file.py:factory, a "
+                   "trained run folder; README: Your own models), e.g. 'eSR-TM_s2_*' (required to evaluate)")
     p.add_argument("--datasets",
                    help="comma-separated dataset names (../shared/datasets/<Name>, $EDGESR_DATASETS) or folder "
                    "paths (default: %s)" % DEFAULT_DATASETS)
@@ -86,19 +88,19 @@ def _datasets(spec):
 def _evaluate(args):
     from edgesr.eval import jobs
     from edgesr.eval.predictors import check_runtime
-    from edgesr.models import resolve_models
+    from edgesr.models.source import resolve_all
 
     if not args.models:
         raise EdgesrError("no models to evaluate", "pass --models GLOB (e.g. 'eSR-TM_s2_*'), or --compare-paper")
     runtime = args.runtime or "torch"
     check_runtime(runtime)
-    model_ids = resolve_models(args.models)
+    sources = resolve_all(args.models, args.weights_dir)
     datasets = _datasets(args.datasets or DEFAULT_DATASETS)
     path = store_path(args)
     with ResultStore(path) as store:
-        tasks, done = jobs.plan(model_ids, datasets, runtime, store, force=args.force, luma=args.luma,
+        tasks, done = jobs.plan(sources, datasets, runtime, store, force=args.force, luma=args.luma,
                                 weights_dir=args.weights_dir, onnx_dir=args.onnx_dir)
-        total = len(model_ids) * len(datasets)
+        total = len(sources) * len(datasets)
         _note("%d of %d (model, dataset) results to evaluate, %d already in %s"
               % (len(tasks), total, done, path))
         failures, warned = [], set()

@@ -22,7 +22,11 @@ def _targets_epilog():
     lines += ["", "examples:", "  edgesr export --target jetson --model eSR-TM_s2_K7_C16",
               "  edgesr export --target rpi --models 'eSR-MAX_s2_*' --resolution 1280x720 --store results.db",
               "  edgesr export --target onnx --models '*' --dynamic",
-              "  edgesr export --target cpu --model eSR-TM_s2_K7_C16 --graph reference   # the literal graph"]
+              "  edgesr export --target cpu --model eSR-TM_s2_K7_C16 --graph reference   # the literal graph",
+              "  edgesr export --target cpu --model 'my_models.py:tiny_net?scale=2'     # your own module",
+              "  edgesr export --target rpi --model runs/m                               # an `edgesr train` run",
+              "", "model specs (README: Your own models): a factory returns an nn.Module mapping N×1×H×W luma in",
+              "[0, 1] to N×1×sH×sW, with an integer `scale` attribute or a ?scale= argument in the spec."]
     return "\n".join(lines)
 
 
@@ -35,8 +39,9 @@ def add_parser(subparsers):
         epilog=_targets_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--target", "-t", required=True, help="jetson, rpi, cpu or onnx (see below)")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--model", help="one model id, e.g. eSR-TM_s2_K7_C16")
-    which.add_argument("--models", help="ids or fnmatch globs, comma-separated, e.g. 'eSR-TM_s2_*'")
+    which.add_argument("--model", help="one model: a zoo id (eSR-TM_s2_K7_C16), a factory (my_pkg.my_mod:factory, "
+                       "path/to/file.py:factory, optionally ?scale=3) or a trained run folder")
+    which.add_argument("--models", help="ids, fnmatch globs or model specs, comma-separated, e.g. 'eSR-TM_s2_*'")
     p.add_argument("--resolution", help="output size WxH (default 1920x1080); the input is WxH / scale")
     p.add_argument("--graph", choices=("optimised", "reference"),
                    help="optimised (default): convert each model's exact deployment form (faster, same parity "
@@ -108,18 +113,18 @@ def _print_next_steps(report):
 
 def run(args):
     # torch loads here, not when the CLI starts
-    from edgesr.exporting import export_zoo_models
-    from edgesr.models import resolve_models
+    from edgesr.exporting import export_sources
+    from edgesr.models.source import resolve_all
 
-    model_ids = resolve_models(args.model or args.models)
+    sources = resolve_all(args.model or args.models, args.weights_dir)
     options = {name: getattr(args, name) for name in OPTION_FLAGS if getattr(args, name) is not None}
     store = ResultStore(args.store) if args.store else None
     try:
-        report = export_zoo_models(model_ids, args.target, args.out, options, weights_dir=args.weights_dir,
-                                   force=args.force, store=store, progress=args.progress)
+        report = export_sources(sources, args.target, args.out, options, force=args.force, store=store,
+                                progress=args.progress)
     finally:
         if store is not None:
             store.close()
-    _print_report(report, verbose=len(model_ids) <= 5)
+    _print_report(report, verbose=len(sources) <= 5)
     _print_next_steps(report)
     return 0 if report.ok else 1

@@ -19,7 +19,8 @@ def add_parser(subparsers):
         "resumes. Failures are stored with their reason and skipped. --target jetson|rpi exports the device "
         "bundles (benchmark them on the device with `python -m edgesr_runtime sweep`) and evaluates quality here.",
     )
-    p.add_argument("--models", default="*", help="ids or globs, comma-separated (default: all 1185)")
+    p.add_argument("--models", default="*", help="ids, globs or model specs (module:factory, file.py:factory, "
+                   "trained run folders), comma-separated (default: all 1185)")
     p.add_argument("--target", default="cpu", choices=("cpu", "jetson", "rpi"), help="where the models run (default cpu)")
     p.add_argument("--runtime", default="auto", help="auto|onnxruntime|litert|torch (default auto)")
     add_shard_option(p, "model")
@@ -45,12 +46,12 @@ def add_parser(subparsers):
 
 def run(args):
     # torch and the converters load here, not when the CLI starts (`edgesr --help`, `edgesr check` stay light)
-    from edgesr.models import resolve_models
+    from edgesr.models.source import expand
     from edgesr.sweep import run_sweep
 
     shard = parse_shard(args.shard)
     plan = SweepPlan(
-        models=resolve_models(args.models), target=args.target, runtime=args.runtime, store=args.store,
+        models=expand(args.models), target=args.target, runtime=args.runtime, store=args.store,
         bundles_dir=args.bundles, datasets=[d.strip() for d in args.datasets.split(",") if d.strip()],
         resolution=args.resolution, workers=max(1, args.workers), device=args.device, weights_dir=args.weights_dir,
         executor=args.executor, ray_address=args.address, device_resource=args.device_resource,

@@ -13,10 +13,13 @@ from edgesr_runtime.errors import EdgesrError
 
 
 def add_parser(subparsers):
-    p = subparsers.add_parser("upscale", help="upscale image files, folders or globs with a zoo model",
+    p = subparsers.add_parser("upscale", help="upscale image files, folders or globs with a zoo model or your own",
                               description=__doc__.split("\n\n")[0])
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders of images, or globs")
-    p.add_argument("--model", "-m", required=True, help="model id, e.g. eSR-TM_s2_K7_C16 (see `edgesr models`)")
+    p.add_argument("--model", "-m", required=True,
+                   help="model id, e.g. eSR-TM_s2_K7_C16 (see `edgesr models`), or a model spec: module:factory, "
+                        "file.py:factory, a trained run folder (README: Your own models; a non-convolutional "
+                        "one runs untiled)")
     p.add_argument("--out", "-o", default="edgesr-out", help="output folder (default: ./edgesr-out)")
     p.add_argument("--weights-dir", help="folder with the authors' .model files (default: search order, see README)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="torch device (default: cpu)")
@@ -29,10 +32,10 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from edgesr.models import get_config
+    from edgesr.models.source import resolve
     from edgesr.upscale import upscale_files
 
-    get_config(args.model)  # unknown id: did-you-mean before any work
+    resolve(args.model, args.weights_dir)  # unknown id or broken spec: one line before any work
     if args.device == "cuda":
         import torch
 

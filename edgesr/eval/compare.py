@@ -34,12 +34,17 @@ def paper_rows(store, models=None, datasets=None, runtime=None):
 
 
 def delta_record(model_id, dataset, runtime, precision, payload):
-    """One result with the paper's numbers and the deltas (ours − paper); None where the paper has none."""
-    config = get_config(model_id)
-    paper_psnr = config.paper.psnr_db.get(dataset)
-    paper_ssim = config.paper.ssim.get(dataset)
+    """One result with the paper's numbers and the deltas (ours − paper); None where the paper has none
+    (a model outside the zoo: family and scale from the payload's ``model_source``)."""
+    source = payload.get("model_source")
+    if isinstance(source, dict):
+        family, scale, paper_psnr, paper_ssim = source["family"], source["scale"], None, None
+    else:
+        config = get_config(model_id)
+        family, scale = config.family, config.scale
+        paper_psnr, paper_ssim = config.paper.psnr_db.get(dataset), config.paper.ssim.get(dataset)
     return {
-        "model": model_id, "family": config.family, "scale": config.scale, "dataset": dataset,
+        "model": model_id, "family": family, "scale": scale, "dataset": dataset,
         "runtime": runtime, "precision": precision, "psnr": payload["psnr"], "ssim": payload["ssim"],
         "paper_psnr": paper_psnr, "paper_ssim": paper_ssim,
         "delta_psnr": None if paper_psnr is None else payload["psnr"] - paper_psnr,

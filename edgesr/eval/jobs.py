@@ -22,7 +22,7 @@ from edgesr.eval.evaluate import evaluate
 from edgesr.eval.prepare import prepared
 from edgesr.eval.protocol import LUMA_PAPER
 from edgesr.eval.predictors import PRECISION
-from edgesr.models import get_config
+from edgesr.models.source import ModelSource, resolve
 from edgesr_runtime.errors import EdgesrError
 
 QUALITY, FAILURE = "quality", "failure"
@@ -30,7 +30,8 @@ QUALITY, FAILURE = "quality", "failure"
 
 @dataclass(frozen=True)
 class Task:
-    """One unit of work: a model on a dataset with a runtime."""
+    """One unit of work: a model on a dataset with a runtime. ``model`` is the label stored, ``spec`` what
+    the worker resolves (the same for a zoo id), ``source`` what the store records of a non-zoo model."""
 
     model: str
     scale: int
@@ -39,6 +40,8 @@ class Task:
     luma: str = LUMA_PAPER
     weights_dir: str = None
     onnx_dir: str = None
+    spec: str = None
+    source: tuple = ()  # ModelSource.record() items of a non-zoo model, for the quality payload
 
     @property
     def dataset_key(self):
@@ -50,14 +53,18 @@ def dataset_key(name, luma=LUMA_PAPER):
     return name if luma == LUMA_PAPER else "%s@%s-luma" % (name, luma)
 
 
-def plan(model_ids, datasets, runtime, store, force=False, luma=LUMA_PAPER, weights_dir=None, onnx_dir=None):
-    """(tasks to run, number already stored), ordered by dataset, then ``spread_key`` of the models."""
+def plan(models, datasets, runtime, store, force=False, luma=LUMA_PAPER, weights_dir=None, onnx_dir=None):
+    """(tasks to run, number already stored), ordered by dataset, then ``spread_key`` of the models.
+
+    ``models``: model specs (zoo ids included) or resolved ModelSources."""
+    sources = [m if isinstance(m, ModelSource) else resolve(m, weights_dir) for m in models]
     tasks, done = [], 0
     for d_index, dataset in enumerate(datasets):
-        for m_index, model_id in enumerate(model_ids):
-            task = Task(model_id, get_config(model_id).scale, dataset, runtime, luma,
-                        None if weights_dir is None else str(weights_dir), onnx_dir)
-            if not force and store.has(QUALITY, model_id, runtime, PRECISION, dataset=task.dataset_key):
+        for m_index, source in enumerate(sources):
+            record = () if source.kind == "zoo" else tuple(sorted(source.record().items()))
+            task = Task(source.model_id, source.scale, dataset, runtime, luma,
+                        None if weights_dir is None else str(weights_dir), onnx_dir, source.spec, record)
+            if not force and store.has(QUALITY, source.model_id, runtime, PRECISION, dataset=task.dataset_key):
                 done += 1
                 continue
             tasks.append((d_index, spread_key(m_index), task))
@@ -94,23 +101,25 @@ def _exit_with_parent(parent_pid, interval=1.0):
 
 
 @functools.lru_cache(maxsize=1)
-def _predictor(runtime, model_id, weights_dir, onnx_dir):
+def _predictor(runtime, spec, weights_dir, onnx_dir):
     from edgesr.eval.predictors import open_predictor
 
-    return open_predictor(runtime, model_id, weights_dir, onnx_dir)
+    return open_predictor(runtime, spec, weights_dir, onnx_dir)
 
 
 def run_task(task):
     """(task, kind, payload): the quality payload, or a failure payload with the reason."""
     started = time.perf_counter()
     try:
-        predictor = _predictor(task.runtime, task.model, task.weights_dir, task.onnx_dir)
+        predictor = _predictor(task.runtime, task.spec or task.model, task.weights_dir, task.onnx_dir)
         payload = evaluate(predictor, prepared(task.dataset, task.scale, task.luma))
     except (EdgesrError, ValueError, RuntimeError, OSError) as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         return task, FAILURE, {"stage": "eval", "reason": reason, "error": type(err).__name__}
     payload["seconds_total"] = round(time.perf_counter() - started, 4)
     payload["dataset_path"] = str(task.dataset.root)
+    if task.source:
+        payload["model_source"] = dict(task.source)
     return task, QUALITY, payload
 
 

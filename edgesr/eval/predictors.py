@@ -1,4 +1,7 @@
-"""Run a model on one LR luma array with a chosen runtime: ``open_predictor(runtime, model_id)``.
+"""Run a model on one LR luma array with a chosen runtime: ``open_predictor(runtime, model)``.
+
+``model`` is a model spec (zoo id, user factory, trained run; ``edgesr.models.source``) or a resolved
+ModelSource.
 
 A predictor maps an H×W float32 array in [0, 1] to the sH×sW float32 model output (unclamped).
 ``torch`` runs the module; ``onnxruntime`` runs a dynamic-H/W ONNX export of it; ``litert`` runs
@@ -15,8 +18,7 @@ import numpy as np
 import torch
 
 import edgesr
-from edgesr.exporting import build, describe
-from edgesr.models import create_model
+from edgesr.models.source import ModelSource, resolve
 from edgesr_export.capture import quiet
 from edgesr_export.onnx_export import export_onnx, metadata_props
 from edgesr_export.tflite_export import convert_fp32
@@ -37,8 +39,8 @@ class TorchPredictor:
     runtime = "torch"
     precision = PRECISION
 
-    def __init__(self, model_id, weights_dir=None):
-        self.module = create_model(model_id, pretrained=True, weights_dir=weights_dir)
+    def __init__(self, model, weights_dir=None):
+        self.module = source_of(model, weights_dir).build()
 
     def __call__(self, lr):
         with torch.inference_mode():
@@ -52,11 +54,12 @@ class OnnxPredictor:
     runtime = "onnxruntime"
     precision = PRECISION
 
-    def __init__(self, model_id, weights_dir=None, cache_dir=None):
+    def __init__(self, model, weights_dir=None, cache_dir=None):
+        source = source_of(model, weights_dir)
         cache_dir = cache_dir or os.path.join(tempfile.gettempdir(), "edgesr-eval-onnx")
-        path = os.path.join(cache_dir, model_id + ".onnx")
+        path = os.path.join(cache_dir, cache_stem(source) + ".onnx")
         if not os.path.isfile(path):
-            export_dynamic_onnx(model_id, path, weights_dir)
+            export_dynamic_onnx(source, path)
         self._run = open_runner("onnxruntime", path, threads=1).infer
 
     def __call__(self, lr):
@@ -72,10 +75,11 @@ class LiteRTPredictor:
     runtime = "litert"
     precision = PRECISION
 
-    def __init__(self, model_id, weights_dir=None, cache_dir=None):
-        self.model_id = model_id
+    def __init__(self, model, weights_dir=None, cache_dir=None):
+        source = source_of(model, weights_dir)
+        self.model_id, self.scale = source.model_id, source.scale
         self.cache_dir = cache_dir or os.path.join(tempfile.gettempdir(), "edgesr-eval-litert")
-        self.module = create_model(model_id, pretrained=True, weights_dir=weights_dir)
+        self.module = source.build()
         self._key = _litert_cache_key(self.module)
         self._runners = {}
 
@@ -89,7 +93,7 @@ class LiteRTPredictor:
         if runner is None:
             path = self.path(height, width)
             if not os.path.isfile(path):
-                convert_tflite(self.module, path, height, width)
+                convert_tflite(self.module, path, height, width, self.scale)
             with quiet():  # the interpreter's "Created TensorFlow Lite XNNPACK delegate" line on fd 2
                 runner = open_runner("litert", path, layout=LITERT_LAYOUT, threads=1)
             self._runners[height, width] = runner
@@ -125,17 +129,29 @@ def _write_atomically(path, write):
     return path
 
 
-def convert_tflite(module, path, height, width):
+def convert_tflite(module, path, height, width, scale):
     """Write the FP32 static-shape .tflite of ``module`` for an LR input of height×width, atomically."""
-    return _write_atomically(path, lambda tmp: convert_fp32(module, tmp, height, width, module.config.scale,
-                                                            layout=LITERT_LAYOUT))
+    return _write_atomically(path, lambda tmp: convert_fp32(module, tmp, height, width, scale, layout=LITERT_LAYOUT))
 
 
-def export_dynamic_onnx(model_id, path, weights_dir=None):
-    """Write a dynamic-H/W opset-17 ONNX file of ``model_id`` with the project's exporter (metadata
+def source_of(model, weights_dir=None):
+    """``model`` when it is a ModelSource, else the source its spec resolves to."""
+    return model if isinstance(model, ModelSource) else resolve(model, weights_dir)
+
+
+def cache_stem(source):
+    """The cache file stem: a zoo id as is; a user or trained model's label with its weights digest, so a
+    retrained model never reuses an old export."""
+    if source.kind == "zoo":
+        return source.model_id
+    return "%s_%s" % (source.model_id, source.producer_version.rpartition("+")[2])
+
+
+def export_dynamic_onnx(source, path):
+    """Write a dynamic-H/W opset-17 ONNX file of a ModelSource with the project's exporter (metadata
     included), atomically."""
-    description = describe(model_id)
-    module = build(description, weights_dir)
+    description = source.description()
+    module = source.build()
     return _write_atomically(path, lambda tmp: export_onnx(module, tmp, 32, 32, description.scale,
                                                            metadata_props(description), dynamic=True))
 
@@ -151,11 +167,11 @@ def check_runtime(runtime):
                                       LITERT_INSTALL_HINT)
 
 
-def open_predictor(runtime, model_id, weights_dir=None, cache_dir=None):
-    """The predictor of ``model_id`` on ``runtime``."""
+def open_predictor(runtime, model, weights_dir=None, cache_dir=None):
+    """The predictor of ``model`` (a spec or a ModelSource) on ``runtime``."""
     check_runtime(runtime)
     if runtime == "torch":
-        return TorchPredictor(model_id, weights_dir)
+        return TorchPredictor(model, weights_dir)
     if runtime == "litert":
-        return LiteRTPredictor(model_id, weights_dir, cache_dir)
-    return OnnxPredictor(model_id, weights_dir, cache_dir)
+        return LiteRTPredictor(model, weights_dir, cache_dir)
+    return OnnxPredictor(model, weights_dir, cache_dir)

@@ -27,6 +27,17 @@ def _transposed_reach(kernel, stride, padding, dilation):
     return reach
 
 
+# Layers whose output pixel depends only on the input pixels the conv arithmetic below accounts for.
+LOCAL_LAYERS = (nn.Conv2d, nn.ConvTranspose2d, nn.PixelShuffle, nn.ReLU, nn.PReLU, nn.LeakyReLU, nn.GELU, nn.SiLU,
+                nn.Tanh, nn.Sigmoid, nn.Hardtanh, nn.Identity, nn.Dropout, nn.BatchNorm2d, nn.Sequential)
+
+
+def is_local(module):
+    """True when every layer of ``module`` is a stride-1 conv, a pixel shuffle or pointwise (LOCAL_LAYERS),
+    so ``receptive_radius`` bounds what an output pixel sees (not so for attention, pooling, resizing)."""
+    return all(isinstance(layer, LOCAL_LAYERS) for layer in module.modules() if layer is not module)
+
+
 def receptive_radius(module):
     """The receptive radius in LR pixels of ``module``'s layers applied in registration order.
 

@@ -23,7 +23,7 @@ def timed(table):
 def measured_fronts(table):
     """Our Pareto-optimal configurations per FRONT_GROUP (scale, device, mode), fastest first."""
     front = table[table["on_front"]]
-    columns = FRONT_GROUP + ["model", "family", "runtime", "precision", "bench", "fps", "psnr_used_db",
+    columns = FRONT_GROUP + ["model", "family", "source", "runtime", "precision", "bench", "fps", "psnr_used_db",
                              "psnr_source", "energy_mj_per_frame"]
     columns += ["paper_front_" + short for short, _, _ in PAPER_DEVICES]
     order = front.sort_values(FRONT_GROUP + ["fps"], ascending=[True] * len(FRONT_GROUP) + [False], kind="mergesort")

@@ -132,14 +132,31 @@ def _measured_front_blocks(ctx):
     blocks.append(Text("Per scale, device and bench mode, over every runtime and precision measured there: no other "
                        "configuration is both at least as fast and at least as sharp. \"On paper front\" columns "
                        "say whether the model is on the paper's front for that device (all models of the scale)."))
-    columns = [("model", "model", ""), ("family", "family", ""), ("runtime", "runtime", ""),
-               ("precision", "precision", ""), ("bench", "bench setting", ""), ("fps", "fps", "num"),
+    columns = [("model", "model", ""), ("family", "family", ""), ("source", "source", ""),
+               ("runtime", "runtime", ""), ("precision", "precision", ""), ("bench", "bench setting", ""),
+               ("fps", "fps", "num"),
                ("psnr_used_db", "PSNR (dB)", "db"),
                ("psnr_source", "PSNR from", ""), ("energy_mj_per_frame", "mJ/frame", "num")]
     columns += [("paper_front_" + short, "on paper front: " + short.upper(), "") for short, _, _ in PAPER_DEVICES]
     for (scale, device, mode), part in fronts.groupby(FRONT_GROUP, sort=True):
         blocks += [Heading(3, "×%d on %s" % (scale, where(device, mode))), frame_table(part, columns)]
     return blocks
+
+
+def _your_model_blocks(ctx):
+    """Every configuration of a model outside the zoo, beside the zoo's front of its scale and device."""
+    yours = ctx.table[ctx.table["source"] != "zoo"]
+    if yours.empty:
+        return []
+    columns = [("model", "model", ""), ("source", "source", ""), ("family", "family", ""), ("scale", "scale", "int"),
+               ("parameters", "parameters", "int"), ("device", "device", ""), ("runtime", "runtime", ""),
+               ("precision", "precision", ""), ("fps", "fps", "num"), ("psnr_used_db", "PSNR (dB)", "db"),
+               ("psnr_source", "PSNR from", ""), ("on_front", "on our front", "")]
+    return [Heading(2, "Your models — measured here"),
+            Text("Models outside the zoo (source \"user\": a module factory; \"trained\": a run of `edgesr train`), "
+                 "measured like the zoo and on the same axes (crosses in the figures). They have no paper numbers; "
+                 "\"on our front\" is against every model measured at the same scale, device and bench mode."),
+            frame_table(yours, columns)]
 
 
 def _agreement_blocks(ctx):
@@ -280,8 +297,8 @@ def compose(ctx):
     blocks += _reproduce_blocks(ctx)
     blocks.append(Heading(2, "Figures"))
     blocks += [FigureBlock(f) for f in ctx.figures]
-    blocks += _measured_front_blocks(ctx) + _agreement_blocks(ctx) + _correlation_blocks(ctx) + _reference_blocks(ctx)
-    blocks += _energy_blocks(ctx)
+    blocks += _measured_front_blocks(ctx) + _your_model_blocks(ctx) + _agreement_blocks(ctx)
+    blocks += _correlation_blocks(ctx) + _reference_blocks(ctx) + _energy_blocks(ctx)
     blocks += _paper_front_blocks(ctx) + _failure_blocks(ctx) + _environment_blocks(ctx)
     if ctx.files:
         blocks += [Heading(2, "Files"), Items(["`%s`" % f for f in ctx.files])]

@@ -4,7 +4,8 @@ Each figure has four panels sharing the PSNR axis: "measured here" on one device
 published Jetson AGX Xavier, Raspberry Pi 400 and GTX 1080 Max-Q numbers for the same scale. Speed
 is on a log axis; each family has its own colour and marker; our runtime/precision pairs differ by
 marker fill; the Pareto front is a step line through ringed points; Bicubic is the reference (its
-PSNR and speed as dashed lines). Matplotlib's Agg canvas, no pyplot state; names are deterministic.
+PSNR and speed as dashed lines). Models outside the zoo (user modules, trained runs) are large
+crosses of their own colour, each labelled with its model id. Matplotlib's Agg canvas, no pyplot state; names are deterministic.
 """
 
 import io
@@ -28,6 +29,7 @@ FAMILY_STYLE = {  # colour, marker
     "ESPCN": ("#9467bd", "v"),
     "FSRCNN": ("#8c564b", "P"),
 }
+YOUR_STYLE = {"user": ("#e377c2", "X"), "trained": ("#17becf", "X")}  # colour, marker of non-zoo models
 FILLSTYLES = ("full", "none", "left", "bottom", "right", "top")
 PAPER_ONLY = "paper-only"
 
@@ -48,12 +50,30 @@ def slug(text):
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "unlabelled"
 
 
+def _zoo_rows(frame):
+    return frame[frame["source"] == "zoo"] if "source" in frame else frame
+
+
 def _plot_cloud(ax, frame, x, y, fillstyle="full", size=4.0, alpha=0.6):
+    frame = _zoo_rows(frame)
     for family, (colour, marker) in FAMILY_STYLE.items():
         part = frame[frame["family"] == family]
         if len(part):
             ax.plot(part[x], part[y], linestyle="none", marker=marker, color=colour, fillstyle=fillstyle,
                     markersize=size * (1.6 if marker == "*" else 1.0), alpha=alpha, markeredgewidth=0.8)
+
+
+def _plot_yours(ax, frame, x, y):
+    """Each user or trained model: a large cross of its kind's colour, labelled with its model id."""
+    yours = frame[frame["source"] != "zoo"] if "source" in frame else frame.iloc[:0]
+    for kind, (colour, marker) in YOUR_STYLE.items():
+        part = yours[yours["source"] == kind]
+        ax.plot(part[x], part[y], linestyle="none", marker=marker, color=colour, markersize=11,
+                markeredgecolor="black", markeredgewidth=0.6, zorder=5)
+    for _, row in yours.drop_duplicates("model").iterrows():
+        ax.annotate(row["model"], (row[x], row[y]), xytext=(6, 4), textcoords="offset points", fontsize=8,
+                    color="0.15", zorder=6)
+    return sorted(set(yours["source"]))
 
 
 def _plot_front(ax, frame, x, y):
@@ -102,11 +122,12 @@ def _measured_panel(ax, part, place, scale, dataset):
         ax.set_xticks([])
         ax.set_ylabel("PSNR on %s (dB)" % dataset)
         ax.set_title("measured here: none", fontsize=10)
-        return []
+        return [], []
     combos = sorted(set(zip(part["runtime"], part["precision"])))
     for (runtime, precision), fill in zip(combos, FILLSTYLES * len(combos)):
         chosen = part[(part["runtime"] == runtime) & (part["precision"] == precision)]
         _plot_cloud(ax, chosen, "fps", "psnr_used_db", fillstyle=fill, size=6, alpha=0.85)
+    kinds = _plot_yours(ax, part, "fps", "psnr_used_db")
     _plot_front(ax, part, "fps", "psnr_used_db")
     _plot_bicubic(ax, part, "fps", "psnr_used_db")
     n_measured = int((part["psnr_source"] == "measured").sum())
@@ -115,7 +136,7 @@ def _measured_panel(ax, part, place, scale, dataset):
               % (n_measured, len(part)))
     _axes(ax, dataset, "speed (output frames/s, measured here; log scale)",
           "measured here: %s, %d configurations\n%s" % (place, len(part), source))
-    return combos
+    return combos, kinds
 
 
 def _paper_panel(ax, paper, short, label, dataset):
@@ -127,10 +148,12 @@ def _paper_panel(ax, paper, short, label, dataset):
           "paper (published): %s, %d models" % (label, len(paper)))
 
 
-def _legend(fig, combos):
+def _legend(fig, combos, kinds=()):
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], linestyle="none", marker=m, color=c, label=f) for f, (c, m) in FAMILY_STYLE.items()]
+    handles += [Line2D([], [], linestyle="none", marker=YOUR_STYLE[k][1], color=YOUR_STYLE[k][0], markersize=9,
+                       markeredgecolor="black", label="your model (%s)" % k) for k in kinds]
     handles.append(Line2D([], [], color="black", linewidth=1.0, marker="o", markersize=9, markerfacecolor="none",
                           label="Pareto front"))
     handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=0.8, label="Bicubic PSNR and speed"))
@@ -151,14 +174,14 @@ def scale_figure(scale, device, mode, measured, paper, dataset):
     timed = measured[np.isfinite(measured["fps"].astype(float))]
     part = timed[(timed["scale"] == scale) & (timed["device"] == device) & (timed["mode"] == mode)]
     place = where(device, mode) if device is not None else None
-    combos = _measured_panel(axes[0], part, place, scale, dataset)
+    combos, kinds = _measured_panel(axes[0], part, place, scale, dataset)
     paper_scale = paper[paper["scale"] == scale]
     for ax, (short, label, _) in zip(axes[1:], PAPER_DEVICES):
         _paper_panel(ax, paper_scale, short, label, dataset)
     title = "measured on %s" % place if device is not None else "nothing measured yet"
     fig.suptitle("×%d super-resolution: PSNR on %s vs speed — %s, beside the paper's published numbers"
                  % (scale, dataset, title), fontsize=12)
-    _legend(fig, combos)
+    _legend(fig, combos, kinds)
     return fig
 
 

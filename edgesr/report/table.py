@@ -8,12 +8,18 @@ configurations that have no latency row. The column ``psnr_used_db`` is what plo
 our PSNR where measured (``psnr_source`` = "measured"), the paper's otherwise ("paper"). Fronts
 (``on_front``) are per FRONT_GROUP: a scale on a device in one bench mode (model only, or
 end-to-end with colour conversion), across runtimes and precisions.
+
+Models outside the zoo (your own modules and trained runs; ``edgesr.models.source``) sit in the same
+table with ``source`` "user" or "trained" (zoo rows: "zoo"), their family, scale and parameters from
+the ``model_source`` record their results carry, and no paper numbers.
 """
 
 import math
 
 from edgesr.models import get_config, list_models
+from edgesr.models.registry import parse_model_id
 from edgesr.report.pareto import pareto_flags
+from edgesr_runtime.errors import EdgesrError
 
 # (short name, label, PaperMetrics speed field); the paper's three measured devices.
 PAPER_DEVICES = (
@@ -138,7 +144,44 @@ def joined_table(rows, dataset, device=None, runtime=None, paper=None):
                     records.append({**_key(row, bench="", mode=""), **_latency_record({"payload": {}}),
                                     **_quality_record(row)})
     measured = pd.DataFrame.from_records(records, columns=_MEASURED_COLUMNS)
-    return _finish(measured, dataset, paper_table(dataset.split("@")[0]) if paper is None else paper)
+    outside = outside_zoo(rows, set(measured["model"]))
+    return _finish(measured, dataset, paper_table(dataset.split("@")[0]) if paper is None else paper, outside)
+
+
+def _scale_from_shapes(payload):
+    """The scale of a latency payload from its input and output shapes (N×C×H×W or N×H×W×C), else None."""
+    shapes = payload.get("input_shape"), payload.get("output_shape")
+    if not all(isinstance(s, list) and len(s) == 4 for s in shapes):
+        return None
+    ratios = {o // i for i, o in zip(shapes[0], shapes[1]) if isinstance(i, int) and isinstance(o, int) and i > 1}
+    return ratios.pop() if len(ratios) == 1 else None
+
+
+def outside_zoo(rows, models):
+    """{model: {source, family, scale, parameters}} for the ``models`` that are not zoo ids.
+
+    From the ``model_source`` record their rows carry; a device-side row without one is a "user" model
+    whose scale comes from its shapes. A model with neither is an error that names it.
+    """
+    found = {}
+    for row in rows:
+        model = row["model"]
+        if model not in models or parse_model_id(model) is not None:
+            continue
+        record = row["payload"].get("model_source")
+        if isinstance(record, dict) and record.get("kind") in ("user", "trained"):
+            found[model] = {"source": record["kind"], "family": str(record.get("family") or "user"),
+                            "scale": int(record["scale"]), "parameters": _number(record.get("parameters"))}
+        elif model not in found and _scale_from_shapes(row["payload"]):
+            found[model] = {"source": "user", "family": "user", "scale": _scale_from_shapes(row["payload"]),
+                            "parameters": math.nan}
+    for model in sorted(models):
+        if parse_model_id(model) is not None:
+            get_config(model)  # a malformed or unknown zoo id is an error that names it
+        elif model not in found:
+            raise EdgesrError("model %r is neither a zoo id nor labelled as a user model in its results" % model,
+                              "re-run its bench/eval with this edgesr, which records the model's source")
+    return found
 
 
 def _key(row, bench, mode):
@@ -152,14 +195,17 @@ _MEASURED_COLUMNS = (["model", "runtime", "precision", "device", "mode", "bench"
                         "quality_from"])
 
 
-def _finish(measured, dataset, paper):
-    """Add the paper's columns, the plotted PSNR, the front flags; sort deterministically."""
-    from edgesr.models import get_config
-
-    for model_id in measured["model"].unique():
-        get_config(model_id)  # an id outside the zoo is an error that names it
+def _finish(measured, dataset, paper, outside):
+    """Add the paper's columns (and the facts of models outside the zoo), the plotted PSNR, the front flags;
+    sort deterministically."""
     table = measured.merge(paper, on="model", how="left", validate="many_to_one")
+    table["source"] = "zoo"
+    for model, facts in outside.items():
+        mine = table["model"] == model
+        for column, value in facts.items():
+            table.loc[mine, column] = value
     table.insert(1, "family", table.pop("family"))
+    table.insert(3, "source", table.pop("source"))
     table.insert(2, "scale", table.pop("scale").astype(int))
     table.insert(table.columns.get_loc("psnr_db"), "dataset", dataset)
     measured_psnr = table["psnr_db"].astype(float)
