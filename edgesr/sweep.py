@@ -80,7 +80,7 @@ def _latency_phase(plan, models, store, log):
         request = BenchRequest(model_id, runtime=plan.runtime, target=plan.target, bundles_dir=plan.bundles_dir,
                                resolution=plan.resolution, threads=plan.threads, warmup_ms=plan.warmup_ms,
                                duration_s=plan.duration_s, iterations=plan.iterations, power=plan.power,
-                               weights_dir=plan.weights_dir)
+                               weights_dir=plan.weights_dir, graph=plan.graph)
         try:
             result = measure(request, source=source)
         except EdgesrError as err:
@@ -98,7 +98,8 @@ def _latency_phase(plan, models, store, log):
 
 def _export_for_device(plan, models, store, log):
     """Export (or reuse) the device bundles; their latency is measured on the device."""
-    report = export_sources(models, plan.target, plan.bundles_dir, {"resolution": plan.resolution}, store=store)
+    report = export_sources(models, plan.target, plan.bundles_dir, {"resolution": plan.resolution, "graph": plan.graph},
+                            store=store)
     failed = [b for b in report.bundles if b.status == "failed"]
     log("bundles for %s in %s: %d ready, %d failed. On the device run:\n"
         "  python -m edgesr_runtime sweep %s --store device.db\n"

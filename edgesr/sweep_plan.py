@@ -26,6 +26,7 @@ class SweepPlan:
     workers: int = 2
     device: Optional[str] = None
     weights_dir: Optional[str] = None
+    graph: str = "optimised"  # export graph: optimised | reference (the literal module, to measure the gain)
     command: str = ""
     executor: str = "local"  # local | ray
     ray_address: Optional[str] = None  # None: start a local Ray instance

@@ -30,11 +30,11 @@ HOST_TIMING_RESOURCE = "edgesr_timing"  # the timing resource of --target cpu un
 LATENCY, QUALITY = "latency", "quality"
 
 
-def export_packed(model_id, target, bundles_dir, resolution, weights_dir):
+def export_packed(model_id, target, bundles_dir, resolution, weights_dir, graph="optimised"):
     """The export task: the bundle (exported or reused under ``bundles_dir`` on this node) as tar bytes,
     or the one-line reason it failed."""
     try:
-        report, manifest = ensure_bundle(model_id, target, bundles_dir, resolution, weights_dir)
+        report, manifest = ensure_bundle(model_id, target, bundles_dir, resolution, weights_dir, graph=graph)
     except EdgesrError as err:
         return {"model": model_id, "error": str(err).splitlines()[0]}
     export = {"status": "reused" if report.status == "skipped" else report.status, "seconds": report.seconds}
@@ -119,7 +119,7 @@ def _submit_latency(plan, models, store, device, counts):
             continue
         if not refs:
             require_timing_node(plan)
-        exported = export.remote(model_id, plan.target, bundles_dir, plan.resolution, plan.weights_dir)
+        exported = export.remote(model_id, plan.target, bundles_dir, plan.resolution, plan.weights_dir, plan.graph)
         refs[timing.remote(exported, request)] = (LATENCY, model_id)
     return refs
 

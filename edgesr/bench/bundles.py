@@ -9,12 +9,12 @@ from edgesr.exporting import export_sources
 from edgesr.models.source import ModelSource, resolve
 
 
-def ensure_bundle(model, target, out_dir, resolution, weights_dir=None, log=None):
+def ensure_bundle(model, target, out_dir, resolution, weights_dir=None, log=None, graph="optimised"):
     """(BundleReport, manifest) of ``out_dir/<model_id>-<target>`` for ``model`` (a ModelSource, or a spec
     resolved here): reused when complete and valid for these options, else exported now. EdgesrError when
-    the export fails."""
+    the export fails. ``graph``: the export's graph option (optimised | reference)."""
     source = model if isinstance(model, ModelSource) else resolve(model, weights_dir)
-    options = {"resolution": resolution}
+    options = {"resolution": resolution, "graph": graph}
     # Checked before export_sources, whose preflight imports every converter (seconds) even to skip.
     bundle = complete_bundle(source.description(), target, out_dir, options)
     if bundle is None:

@@ -32,6 +32,7 @@ class BenchRequest(MeasureRequest):
     bundles_dir: str = "edgesr-bundles"
     resolution: str = "1920x1080"  # output WxH
     weights_dir: Optional[str] = None
+    graph: str = "optimised"  # the bundle's graph: optimised (deployment forms) | reference (literal module)
 
 
 def lr_size(model, resolution):
@@ -68,12 +69,12 @@ def _measure(request, source, log):
         result.extra.update(target=None, bundle=None, export=None, auto=None)
         return result
     report, manifest = ensure_bundle(source, request.target, request.bundles_dir, request.resolution,
-                                     request.weights_dir, log)
+                                     request.weights_dir, log, graph=request.graph)
     log("bundle %s: %s" % (report.path, "reused (complete and valid)" if report.status == "skipped"
                            else "exported in %.1f s" % report.seconds))
     result = measure_bundle(report.path, request)
     export = {"status": "reused" if report.status == "skipped" else report.status, "seconds": report.seconds}
-    result.extra.update(target=manifest["target"], bundle=report.path, export=export)
+    result.extra.update(target=manifest["target"], bundle=report.path, export=export, graph=request.graph)
     if result.auto is None:
         result.extra["auto"] = None
     return result

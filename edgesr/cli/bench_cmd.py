@@ -49,6 +49,9 @@ def add_parser(subparsers):
                         "litert or tensorrt")
     p.add_argument("--target", "-t", default="cpu", help="bundle target to export and time (default cpu: this host)")
     p.add_argument("--bundles", default="edgesr-bundles", help="bundle folder (default ./edgesr-bundles)")
+    p.add_argument("--graph", choices=("optimised", "reference"), default="optimised",
+                   help="optimised (default): each model's exact deployment form; reference: the literal module, to measure "
+                   "the gain (use its own --bundles and --store: the store does not key rows by graph)")
     p.add_argument("--resolution", default="1920x1080", help="output size WxH (default 1920x1080; input = WxH / scale)")
     add_timing_options(p)
     add_power_options(p)
@@ -76,7 +79,7 @@ def run(args):
 
     request = BenchRequest(args.model_id, runtime=args.runtime, target=args.target, bundles_dir=args.bundles,
                            resolution=args.resolution, end_to_end=args.end_to_end, weights_dir=args.weights_dir,
-                           **request_fields(args))
+                           graph=args.graph, **request_fields(args))
     result = measure(request, log=say).to_dict()
     say(format_summary(result))
     path = args.output or default_output(result)

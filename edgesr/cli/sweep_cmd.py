@@ -27,6 +27,9 @@ def add_parser(subparsers):
     add_store_option(p, env=STORE_ENV)
     p.add_argument("--bundles", default="edgesr-bundles", help="bundle folder (default ./edgesr-bundles)")
     p.add_argument("--datasets", default="Set14", help="quality datasets, comma-separated (default Set14)")
+    p.add_argument("--graph", choices=("optimised", "reference"), default="optimised",
+                   help="optimised (default): each model's exact deployment form; reference: the literal module, to measure "
+                   "the gain (use its own --bundles and --store: the store does not key rows by graph)")
     p.add_argument("--resolution", default="1920x1080", help="output resolution of the benchmark (default 1920x1080)")
     add_timing_options(p, duration_s=SweepPlan.duration_s, iterations=SweepPlan.iterations, frames=None)
     add_power_options(p)
@@ -54,7 +57,7 @@ def run(args):
         models=expand(args.models), target=args.target, runtime=args.runtime, store=args.store,
         bundles_dir=args.bundles, datasets=[d.strip() for d in args.datasets.split(",") if d.strip()],
         resolution=args.resolution, workers=max(1, args.workers), device=args.device, weights_dir=args.weights_dir,
-        executor=args.executor, ray_address=args.address, device_resource=args.device_resource,
+        graph=args.graph, executor=args.executor, ray_address=args.address, device_resource=args.device_resource,
         ray_retries=max(0, args.ray_retries), command=" ".join(["edgesr"] + [shlex.quote(a) for a in sys.argv[1:]]),
         **request_fields(args),
     )
