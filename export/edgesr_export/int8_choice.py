@@ -49,9 +49,10 @@ def choose(fp32_path, path, calibration, layout, measure, recipes=DEFAULT_RECIPE
     path = str(path)
     tried, best = [], None  # best: (drop dict, facts, candidate file)
     rounded = _RoundedSource(fp32_path, path, calibration, layout)
+    ranges = {}  # calibrated ranges per source file, shared by the static recipes
     try:
         for name in parse_recipes(recipes).split(","):
-            entry, *made = _try(name, fp32_path, rounded, path, calibration, layout, measure)
+            entry, *made = _try(name, fp32_path, rounded, path, calibration, layout, measure, ranges)
             tried.append(entry)
             if not made:
                 continue
@@ -78,12 +79,13 @@ def choose(fp32_path, path, calibration, layout, measure, recipes=DEFAULT_RECIPE
     return facts
 
 
-def _try(name, fp32_path, rounded, path, calibration, layout, measure):
+def _try(name, fp32_path, rounded, path, calibration, layout, measure, ranges):
     """(tried entry, drop, facts, candidate file) for one recipe, or (tried entry,) when skipped or failed."""
     candidate = "%s.%s.candidate" % (path, name)
     try:
         source = rounded.get() if INT8_RECIPES[name].gptq_rounding else fp32_path
-        facts = tflite_export.quantize_int8(source, candidate, calibration, layout=layout, recipe_name=name)
+        facts = tflite_export.quantize_int8(source, candidate, calibration, layout=layout, recipe_name=name,
+                                            ranges_cache=ranges)
         if INT8_RECIPES[name].gptq_rounding:
             facts["quantization"]["weight_rounding"] = rounded.record()
         drop = measure(candidate)
