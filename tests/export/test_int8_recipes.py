@@ -23,9 +23,10 @@ def _int8(report):
     return next(a for a in report.artifacts if a["name"] == "tflite-int8")
 
 
-# measured at this size: eSR-CNN (logits = key*key) misses 0.3 dB even with int8 weights on its value conv
-# alone, ESPCN_s2_D64_S32 sits at the limit (0.28-0.36 dB by input size); both keep the invariants only
-NOT_ASSERTED_TO_PASS = {"eSR-CNN_s2_C4_D3_S9", "ESPCN_s2_D64_S32"}
+# measured at this size: eSR-CNN (logits = key*key) misses 0.3 dB with every recipe (best weight_only_gptq
+# 0.32 dB; at 480x288 and above its family passes), so it keeps the invariants only. ESPCN_s2_D64_S32,
+# refused here by the nearest-rounding recipes (dynamic 0.45 dB), passes with dynamic_gptq (0.07 dB).
+NOT_ASSERTED_TO_PASS = {"eSR-CNN_s2_C4_D3_S9"}
 
 
 @pytest.mark.parametrize("model_id", ONE_PER_FAMILY)
