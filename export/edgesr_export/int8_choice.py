@@ -18,26 +18,34 @@ from edgesr_export.int8_recipes import DEFAULT_MAX_DROP_DB, DEFAULT_RECIPES, INT
 
 
 class _RoundedSource:
-    """The FP32 file with GPTQ-rounded conv weights, made on first use; NotApplicable when no conv qualifies."""
+    """The FP32 file with GPTQ-rounded conv weights, made on first use (one file with every conv rounded, one
+    with the EXP-argument convs left float); NotApplicable when there is nothing to round."""
 
     def __init__(self, fp32_path, path, calibration, layout):
-        self.fp32_path, self.path, self.calibration, self.layout = fp32_path, "%s.gptq-fp32" % path, calibration, layout
-        self.tensors = None
+        self.fp32_path, self.path, self.calibration, self.layout = fp32_path, path, calibration, layout
+        self.made = {}  # exp_inputs_float -> (file, rounded tensor names)
 
-    def get(self):
-        if self.tensors is None:
-            self.tensors = int8_rounding.round_weights(self.fp32_path, self.path, self.calibration, self.layout)
-        if not self.tensors:
+    def get(self, exp_inputs_float=False):
+        if exp_inputs_float not in self.made:
+            keep = tflite_export.exp_argument_scopes(self.fp32_path) if exp_inputs_float else []
+            if exp_inputs_float and not keep:
+                raise tflite_export.NotApplicable("no EXP op: the same file as the recipe without _exp_float")
+            name = "%s.gptq%s-fp32" % (self.path, "-exp-float" if exp_inputs_float else "")
+            self.made[exp_inputs_float] = (name, int8_rounding.round_weights(self.fp32_path, name, self.calibration,
+                                                                             self.layout, keep_outputs=keep))
+        name, tensors = self.made[exp_inputs_float]
+        if not tensors:
             raise tflite_export.NotApplicable("no convolution whose weights the rounding can treat")
-        return self.path
+        return name
 
-    def record(self):
+    def record(self, exp_inputs_float=False):
         return {"method": "GPTQ (error-compensated, column by column, input second moments of %d T91 mosaics, "
                           "at most %d patches each)" % (len(self.calibration), int8_rounding.MAX_PATCHES),
-                "tensors": len(self.tensors)}
+                "tensors": len(self.made[exp_inputs_float][1])}
 
     def remove(self):
-        _remove(self.path)
+        for name, _ in self.made.values():
+            _remove(name)
 
 
 def choose(fp32_path, path, calibration, layout, measure, recipes=DEFAULT_RECIPES, max_drop_db=DEFAULT_MAX_DROP_DB):
@@ -83,11 +91,12 @@ def _try(name, fp32_path, rounded, path, calibration, layout, measure, ranges):
     """(tried entry, drop, facts, candidate file) for one recipe, or (tried entry,) when skipped or failed."""
     candidate = "%s.%s.candidate" % (path, name)
     try:
-        source = rounded.get() if INT8_RECIPES[name].gptq_rounding else fp32_path
+        recipe = INT8_RECIPES[name]
+        source = rounded.get(recipe.exp_inputs_float) if recipe.gptq_rounding else fp32_path
         facts = tflite_export.quantize_int8(source, candidate, calibration, layout=layout, recipe_name=name,
                                             ranges_cache=ranges)
-        if INT8_RECIPES[name].gptq_rounding:
-            facts["quantization"]["weight_rounding"] = rounded.record()
+        if recipe.gptq_rounding:
+            facts["quantization"]["weight_rounding"] = rounded.record(recipe.exp_inputs_float)
         drop = measure(candidate)
     except tflite_export.NotApplicable as err:
         return ({"recipe": name, "skipped": str(err)},)

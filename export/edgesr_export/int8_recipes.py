@@ -31,9 +31,13 @@ INT8_RECIPES = {r.name: r for r in (
     Int8Recipe("weight_only_gptq", "weight_only_wi8_afp32", "as weight_only, with the conv weights rounded to "
                "int8 error-compensated (GPTQ) on T91 calibration patches instead of to nearest", False,
                gptq_rounding=True),
+    Int8Recipe("weight_only_exp_float_gptq", "weight_only_wi8_afp32", "as weight_only_gptq, except the ops that "
+               "compute an exponent's argument (softmax logits) keep float weights (not rounded either)", False,
+               True, gptq_rounding=True),
 )}
 
-DEFAULT_RECIPES = "static,static_exp_float,dynamic,dynamic_gptq,weight_only,weight_only_exp_float,weight_only_gptq"
+DEFAULT_RECIPES = ("static,static_exp_float,dynamic,dynamic_gptq,weight_only,weight_only_exp_float,weight_only_gptq,"
+                   "weight_only_exp_float_gptq")
 DEFAULT_MAX_DROP_DB = 0.3
 
 

@@ -98,14 +98,18 @@ def gptq_round(weight, hessian):
     return q.astype(np.int32), scale
 
 
-def round_weights(fp32_path, path, calibration, layout="NHWC"):
+def round_weights(fp32_path, path, calibration, layout="NHWC", keep_outputs=()):
     """Write ``path``: the FP32 file with every treatable conv's weights on the int8 grid (see the module
-    docstring), their taps error-compensated over ``calibration`` (NCHW 1x1xhxw float32 arrays).
+    docstring), their taps error-compensated over ``calibration`` (NCHW 1x1xhxw float32 arrays); convs
+    with an output tensor named in ``keep_outputs`` keep their float weights untouched.
     Returns the names of the rounded weight tensors (empty: nothing to round, ``path`` not written)."""
     from ai_edge_litert.tools import flatbuffer_utils
 
     interpreter = _interpreter(fp32_path)
-    convs = list(_conv_ops(interpreter))
+    keep = set(keep_outputs)
+    convs = [(op, w, b) for op, w, b in _conv_ops(interpreter)
+             if not keep.intersection(interpreter._get_tensor_details(int(t), 0)["name"]  # noqa: SLF001
+                                      for t in op["outputs"])]
     feed_index = interpreter.get_input_details()[0]["index"]
     moments = {}  # weight index -> summed patch outer products, count
     for x in calibration:
