@@ -4,7 +4,8 @@ An artifact is a candidate only when it passed parity against PyTorch, its file 
 runtime is installed: per runtime its FP32 artifact (else the one it has) and, where the bundle ships
 one that passed its gates (parity and the INT8 PSNR-drop limit), its INT8 artifact too, keyed
 ``<runtime>/int8``. ``choose`` times every candidate briefly and keeps the fastest by median
-latency; the record names the chosen runtime and precision. ``measure_bundle`` is its one caller (device bench, device sweep, host bench and sweep).
+latency; the record names the chosen runtime and precision. ``measure_bundle`` is its one caller
+(device bench, device sweep, host bench and sweep).
 """
 
 import os
