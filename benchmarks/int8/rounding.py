@@ -7,6 +7,8 @@ Per model: the FP32 .tflite (deployment form for LiteRT), the same file with its
 the int8 grid by ``edgesr_export.int8_rounding`` (GPTQ on 8 T91 calibration mosaics), then each recipe
 applied to both and the PSNR drop against the FP32 PyTorch model measured like the exporter's gate
 (4 Set5+Set14 mosaics). Prints one line per (model, recipe): drop with nearest rounding, with GPTQ.
+``--recipes`` also takes ``static_wi8_ai16`` (int16 activations, int8 weights: LiteRT's 16x8 mode,
+calibrated like ``static``), which the exporter does not offer.
 """
 
 import argparse
@@ -14,6 +16,21 @@ import sys
 import tempfile
 
 from edgesr_export.capture import quiet
+
+INT16_ACTIVATIONS = "static_wi8_ai16"
+
+
+def quantize_16x8(source, out, calibration):
+    """``source`` quantised with ai-edge-quantizer's static_wi8_ai16, I/O ranges pinned as for ``static``."""
+    from edgesr_export import tflite_export
+
+    quantizer, recipe, _ = tflite_export.import_quantizer()
+    key, input_name, input_tensor, output_tensor = tflite_export._signature(source)
+    qt = quantizer.Quantizer(source)
+    qt.load_quantization_recipe(recipe.static_wi8_ai16())
+    feed = [{input_name: x.transpose(0, 2, 3, 1)} for x in calibration]
+    ranges = tflite_export._pin_io_ranges(qt.calibrate({key: feed}, num_threads=1), input_tensor, output_tensor)
+    qt.quantize(ranges).export_model(out, overwrite=True)
 
 
 def main(argv=None):
@@ -46,7 +63,10 @@ def main(argv=None):
                 for source in (fp32, rounded):
                     out = "%s.%s.int8" % (source, recipe)
                     with quiet():
-                        tflite_export.quantize_int8(source, out, calibration, recipe_name=recipe)
+                        if recipe == INT16_ACTIVATIONS:
+                            quantize_16x8(source, out, calibration)
+                        else:
+                            tflite_export.quantize_int8(source, out, calibration, recipe_name=recipe)
                         drops.append(int8_quality.psnr_drop(module, out, "NHWC", scale, lr_height, lr_width, 4,
                                                             reference=reference)["drop_db"])
                 print("%s  %s  %.3f  %.3f" % (model_id, recipe, drops[0], drops[1]), flush=True)
