@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """INT8 PSNR drop per family: the recipe chooser on a sample of the zoo (no timing).
 
-    python benchmarks/int8/drops.py [--every N] [--resolution WxH] [--out STEM]
+    python benchmarks/int8/drops.py [--every N | --extremes | --models ID,...] [--resolution WxH] [--out STEM]
 
 Every N-th model id of each family (all scales, in list_models order; the families interleaved so that
 ``--budget-s`` cuts them alike) is exported for the rpi target
@@ -30,6 +30,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--every", type=int, default=20, help="take every N-th model of each family (default 20)")
+    parser.add_argument("--extremes", action="store_true", help="instead of --every: per family and scale the "
+                                                                     "smallest and the largest config (by parameters)")
+    parser.add_argument("--models", help="instead of --every: these comma-separated ids")
     parser.add_argument("--resolution", default="480x288", help="output size WxH, divisible by 2, 3 and 4 "
                                                                 "(default 480x288)")
     parser.add_argument("--budget-s", type=float, default=None, help="stop starting new models after this time")
@@ -43,6 +46,23 @@ def sample(every):
 
     columns = itertools.zip_longest(*[list_models(family=family)[::every] for family in FAMILIES])
     return [model_id for column in columns for model_id in column if model_id]
+
+
+def extremes():
+    """Per family and scale the smallest and the largest config by parameter count, families interleaved."""
+    from edgesr.models import FAMILIES, build_module, count_parameters, get_config, list_models
+
+    def parameters(model_id):
+        return count_parameters(build_module(get_config(model_id)))
+
+    per_family = []
+    for family in FAMILIES:
+        ids = []
+        for scale in (2, 3, 4):
+            models = sorted(list_models(family=family, scale=scale), key=parameters)
+            ids += list(dict.fromkeys(models[:1] + models[-1:]))
+        per_family.append(ids)
+    return [m for column in itertools.zip_longest(*per_family) for m in column if m]
 
 
 def one(model_id, resolution, folder):
@@ -76,7 +96,8 @@ def summary(rows):
 def main(argv=None):
     args = parse_args(argv)
     stem = args.out or os.path.join(HERE, "results", "drops-%s" % datetime.date.today().isoformat())
-    models, rows, started = sample(args.every), [], time.time()
+    models = args.models.split(",") if args.models else extremes() if args.extremes else sample(args.every)
+    rows, started = [], time.time()
     with tempfile.TemporaryDirectory() as folder:
         for model_id in models:
             if args.budget_s is not None and time.time() - started > args.budget_s:

@@ -31,8 +31,8 @@ def add_parser(subparsers):
         description="Export (or reuse) the model's bundle for --target, then time it with the device harness "
                     "(edgesr_runtime.harness): time-based warm-up, a timed window of at least --duration-s and "
                     "--iterations, percentiles of every iteration, power when a meter is readable. "
-                    "--runtime auto races every runtime whose artifact passed its parity check (brief runs, "
-                    "median) and benchmarks the fastest; torch is the PyTorch eager reference.",
+                    "--runtime auto races every runtime whose artifact passed its parity check, and the bundle's "
+                    "INT8 file where it passed its gates (brief runs, median), and benchmarks the fastest; torch is the PyTorch eager reference.",
         epilog="examples:\n"
                "  edgesr bench eSR-TM_s2_K7_C16                        # auto: fastest parity-checked runtime\n"
                "  edgesr bench eSR-TM_s2_K7_C16 --runtime torch        # the paper's framework, eager\n"

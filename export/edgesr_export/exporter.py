@@ -109,10 +109,13 @@ def _tflite_int8(job, spec):
     source = job.entries["tflite-fp32"]
     calibration = calibration_inputs(job.description.scale, job.lr_height, job.lr_width, job.options["calibration"])
 
+    size = (job.description.scale, job.lr_height, job.lr_width, job.options["validation"])
+    reference = []  # the FP32 side, computed for the first candidate and reused by the others
+
     def measure(candidate):
         with quiet():
-            return int8_quality.psnr_drop(job.module, candidate, source["layout"], job.description.scale,
-                                          job.lr_height, job.lr_width, job.options["validation"])
+            reference[:] = reference or int8_quality.fp32_reference(job.module, *size)
+            return int8_quality.psnr_drop(job.module, candidate, source["layout"], *size, reference=reference)
 
     facts = int8_choice.choose(job.path(source["file"]), job.path(spec.file), calibration, source["layout"], measure,
                                recipes=job.options["int8_recipes"], max_drop_db=job.options["int8_max_drop"])

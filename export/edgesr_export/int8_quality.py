@@ -25,17 +25,24 @@ def _psnr(sr, hr_u8, shave):
     return metrics.psnr(sr, hr, peak=1.0)
 
 
-def psnr_drop(module, int8_path, layout, scale, lr_height, lr_width, count, seed=2):
-    """{"fp32_psnr_db", "int8_psnr_db", "drop_db", ...}: mean PSNR of each on the same validation mosaics."""
-    fp32, int8 = [], []
+def fp32_reference(module, scale, lr_height, lr_width, count, seed=2):
+    """[(LR input, HR plane, FP32 PSNR dB)] on the validation mosaics: the FP32 side of every candidate's
+    drop, computed once per model (the PyTorch forward is as slow as the candidate's own run)."""
+    reference = []
+    for hr, lr in hr_lr_pairs(GOLDEN_SETS, scale, lr_height, lr_width, count, seed):
+        x = to_input(lr)
+        with torch.inference_mode():
+            reference.append((x, hr, _psnr(module(torch.from_numpy(x)).numpy(), hr, scale)))
+    return reference
+
+
+def psnr_drop(module, int8_path, layout, scale, lr_height, lr_width, count, seed=2, reference=None):
+    """{"fp32_psnr_db", "int8_psnr_db", "drop_db", ...}: mean PSNR of each on the same validation mosaics.
+    ``reference``: ``fp32_reference`` of the same arguments, when already computed."""
+    reference = reference or fp32_reference(module, scale, lr_height, lr_width, count, seed)
     with open_runner("litert", str(int8_path), layout=layout) as runner:
-        for hr, lr in hr_lr_pairs(GOLDEN_SETS, scale, lr_height, lr_width, count, seed):
-            x = to_input(lr)
-            with torch.inference_mode():
-                reference = module(torch.from_numpy(x)).numpy()
-            fp32.append(_psnr(reference, hr, scale))
-            int8.append(_psnr(runner.infer(x), hr, scale))
-    fp32_db, int8_db = float(np.mean(fp32)), float(np.mean(int8))
+        int8 = [_psnr(runner.infer(x), hr, scale) for x, hr, _ in reference]
+    fp32_db, int8_db = float(np.mean([db for _, _, db in reference])), float(np.mean(int8))
     drop = fp32_db - int8_db
     return {"fp32_psnr_db": round(fp32_db, 4), "int8_psnr_db": round(int8_db, 4), "drop_db": round(drop, 4),
             "warn_above_db": WARN_DB, "warning": drop > WARN_DB, "images": count,

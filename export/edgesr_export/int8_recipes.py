@@ -12,6 +12,7 @@ class Int8Recipe:
     quantises: str
     calibrated: bool
     exp_inputs_float: bool = False  # the ops computing an EXP's argument (softmax logits) stay float
+    gptq_rounding: bool = False  # conv weights rounded error-compensated on calibration images (int8_rounding)
 
 
 INT8_RECIPES = {r.name: r for r in (
@@ -21,13 +22,22 @@ INT8_RECIPES = {r.name: r for r in (
                "(softmax logits) stay float", True, True),
     Int8Recipe("dynamic", "dynamic_wi8_afp32", "per-channel int8 weights; activations quantised at run time "
                "inside each quantised op, float tensors and I/O between ops", False),
+    Int8Recipe("dynamic_gptq", "dynamic_wi8_afp32", "as dynamic, with the conv weights rounded to int8 "
+               "error-compensated (GPTQ) on T91 calibration patches instead of to nearest", False, gptq_rounding=True),
     Int8Recipe("weight_only", "weight_only_wi8_afp32", "int8 weights only, dequantised to float at load: float "
                "compute and I/O (a smaller file, not faster arithmetic)", False),
     Int8Recipe("weight_only_exp_float", "weight_only_wi8_afp32", "as weight_only, except the ops that compute an "
                "exponent's argument (softmax logits) keep float weights", False, True),
+    Int8Recipe("weight_only_gptq", "weight_only_wi8_afp32", "as weight_only, with the conv weights rounded to "
+               "int8 error-compensated (GPTQ) on T91 calibration patches instead of to nearest", False,
+               gptq_rounding=True),
+    Int8Recipe("weight_only_exp_float_gptq", "weight_only_wi8_afp32", "as weight_only_gptq, except the ops that "
+               "compute an exponent's argument (softmax logits) keep float weights (not rounded either)", False,
+               True, gptq_rounding=True),
 )}
 
-DEFAULT_RECIPES = "static,static_exp_float,dynamic,weight_only,weight_only_exp_float"
+DEFAULT_RECIPES = ("static,static_exp_float,dynamic,dynamic_gptq,weight_only,weight_only_exp_float,weight_only_gptq,"
+                   "weight_only_exp_float_gptq")
 DEFAULT_MAX_DROP_DB = 0.3
 
 

@@ -113,7 +113,9 @@ OPTIONS = {
         OptionSpec("validation", 4, "Set5+Set14 mosaics for the INT8 PSNR drop against FP32", _positive_int),
         OptionSpec("int8_recipes", int8_recipes.DEFAULT_RECIPES, "INT8 recipes tried in this order, the first within "
                    "--int8-max-drop is kept: static (int8 compute and I/O), dynamic (int8 weights, activations "
-                   "quantised at run time), weight_only (int8 weights, float compute)", int8_recipes.parse_recipes),
+                   "quantised at run time), weight_only (int8 weights, float compute); *_exp_float keep the softmax "
+                   "logits float, *_gptq round the conv weights error-compensated (docs/int8.md)",
+                   int8_recipes.parse_recipes),
         OptionSpec("int8_max_drop", int8_recipes.DEFAULT_MAX_DROP_DB, "largest PSNR drop (dB) against FP32 an INT8 "
                    "artifact may cost; above it with every recipe, the artifact is refused", float),
     )

@@ -11,6 +11,7 @@
   ``_pin_io_ranges``). "dynamic" and "weight_only" need no calibration and keep float I/O.
 """
 
+import copy
 import os
 import re
 
@@ -155,25 +156,39 @@ def exp_argument_scopes(fp32_path):
     return sorted(names)
 
 
-def quantize_int8(fp32_path, path, calibration, layout="NHWC", recipe_name="static"):
+def _quantizer_for(quantizer, recipe, chosen, fp32_path):
+    """An ai-edge-quantizer Quantizer of ``fp32_path`` with the recipe ``chosen`` loaded."""
+    qt = quantizer.Quantizer(str(fp32_path))
+    qt.load_quantization_recipe(getattr(recipe, chosen.quantizer_recipe)())
+    if chosen.exp_inputs_float:
+        scopes = exp_argument_scopes(fp32_path)
+        if not scopes:
+            raise NotApplicable("no EXP op: the same file as %s" % chosen.quantizer_recipe)
+        qt.update_quantization_recipe(regex="^(?:%s);$" % "|".join(re.escape(n) for n in scopes),
+                                      operation_name="*", algorithm_key="no_quantize")
+    return qt
+
+
+def quantize_int8(fp32_path, path, calibration, layout="NHWC", recipe_name="static", ranges_cache=None):
     """INT8 file made with ``INT8_RECIPES[recipe_name]``; ``calibration`` (NCHW float32 1x1xhxw arrays) is used
-    by calibrated recipes only. Returns the artifact facts."""
+    by calibrated recipes only. ``ranges_cache`` (a dict kept by the caller across recipes of one file):
+    the calibrated ranges of ``fp32_path`` are computed once and reused, since they depend on the file and
+    the images only (the same interpreter runs whatever the recipe; ``no_quantize`` ops read none of
+    theirs). Returns the artifact facts."""
     quantizer, recipe, _ = import_quantizer()
     chosen = INT8_RECIPES[recipe_name]
     with quiet():
-        qt = quantizer.Quantizer(str(fp32_path))
-        qt.load_quantization_recipe(getattr(recipe, chosen.quantizer_recipe)())
-        if chosen.exp_inputs_float:
-            scopes = exp_argument_scopes(fp32_path)
-            if not scopes:
-                raise NotApplicable("no EXP op: the same file as %s" % chosen.quantizer_recipe)
-            qt.update_quantization_recipe(regex="^(?:%s);$" % "|".join(re.escape(n) for n in scopes),
-                                          operation_name="*", algorithm_key="no_quantize")
+        qt = _quantizer_for(quantizer, recipe, chosen, fp32_path)
         if chosen.calibrated:
-            key, input_name, input_tensor, output_tensor = _signature(fp32_path)
-            feed = [{input_name: x.transpose(0, 2, 3, 1) if layout == "NHWC" else x} for x in calibration]
-            ranges = _pin_io_ranges(qt.calibrate({key: feed}, num_threads=1), input_tensor, output_tensor)
-            qt.quantize(ranges).export_model(str(path), overwrite=True)
+            cache = {} if ranges_cache is None else ranges_cache
+            if str(fp32_path) not in cache:
+                key, input_name, input_tensor, output_tensor = _signature(fp32_path)
+                feed = [{input_name: x.transpose(0, 2, 3, 1) if layout == "NHWC" else x} for x in calibration]
+                qt.load_quantization_recipe(getattr(recipe, "static_wi8_ai8")())  # every tensor's range
+                cache[str(fp32_path)] = _pin_io_ranges(qt.calibrate({key: feed}, num_threads=1), input_tensor,
+                                                       output_tensor)
+                qt = _quantizer_for(quantizer, recipe, chosen, fp32_path)
+            qt.quantize(copy.deepcopy(cache[str(fp32_path)])).export_model(str(path), overwrite=True)
         else:
             qt.quantize().export_model(str(path), overwrite=True)
     io = _io_quantization(path)

@@ -46,3 +46,24 @@ def test_auto_keeps_the_fastest_median_and_excludes_failures():
         choose({"litert": candidates["litert"]}, {}, lambda rt: brief("tensorrt"), MeasureRequest().probe())
     assert record["candidates"]["litert"] == {"median_ms": 4.0, "iterations": 5, "artifact": "litert.bin",
                                               "precision": "fp32"}
+
+
+def test_valid_int8_artifacts_race_beside_fp32_and_the_record_names_the_precision(tmp_path):
+    manifest = {"target": "rpi", "artifacts": [
+        _artifact(tmp_path, "onnx-fp32", "onnxruntime", "model.onnx"),
+        _artifact(tmp_path, "tflite-fp32", "litert", "model_fp32.tflite"),
+        _artifact(tmp_path, "tflite-fp16", "litert", "model_fp16.tflite", precision="fp16"),
+        _artifact(tmp_path, "tflite-int8", "litert", "model_int8.tflite", precision="int8"),
+    ]}
+    installed = {"onnxruntime": (True, "1.0"), "litert": (True, "2.0")}
+    candidates, excluded = runtime_artifacts(manifest, str(tmp_path), installed)
+    assert {key: a["file"] for key, a in candidates.items()} == {
+        "onnxruntime": "model.onnx", "litert": "model_fp32.tflite", "litert/int8": "model_int8.tflite"}
+    medians = {"onnxruntime": 9.0, "litert": 6.0, "litert/int8": 3.0}
+    record = choose(candidates, excluded, lambda key: [medians[key]] * 3, MeasureRequest().probe())
+    assert (record["chosen"], record["chosen_precision"], record["candidate"]) == ("litert", "int8", "litert/int8")
+    assert record["candidates"]["litert/int8"]["precision"] == "int8"
+    # an INT8 artifact refused by its PSNR-drop gate is no candidate, and the record says why
+    manifest["artifacts"][3].update(valid=False, parity={"passed": False, "reason": "INT8 PSNR drop 0.40 dB"})
+    candidates, excluded = runtime_artifacts(manifest, str(tmp_path), installed)
+    assert "litert/int8" not in candidates and "INT8 PSNR drop 0.40 dB" in excluded["litert/int8"]

@@ -98,8 +98,10 @@ def test_bench_auto_on_a_bundle_races_what_is_installed(device_cli, fixture_bund
     result = json.loads(proc.stdout)
     record = result["auto"]
     here = {runtime for runtime in ("onnxruntime", "litert") if installed[runtime][0]}
+    here |= {"litert/int8"} & {"%s/int8" % runtime for runtime in here}  # the bundle's INT8 passed its gates
     assert set(record["candidates"]) == here and record["chosen"] == result["runtime"]
-    assert result["precision"] == "fp32"  # fp32 first among a runtime's passed artifacts
+    assert record["chosen_precision"] == result["precision"]  # fp32, or the INT8 file when it raced fastest
+    assert record["candidates"][record["candidate"]]["precision"] == result["precision"]
     assert "tensorrt" in record["excluded"] and "auto: brief runs" in proc.stderr
     for entry in record["candidates"].values():
         assert entry["iterations"] >= 3 and entry["median_ms"] > 0
@@ -144,6 +146,10 @@ def test_device_sweep_stores_each_bundle_once_and_resumes(device_cli, fixture_bu
         assert sorted(r["model"] for r in rows) == ["eSR-MAX_s2_K3_C1", "eSR-TM_s2_K3_C2"]
         assert {r["dataset"] for r in rows} == {"model:12x16"}
         assert {r["device"] for r in rows} == {"pi"} and all(r["payload"]["auto"] for r in rows)
+        # the stored row's precision is the artifact auto chose; the rpi bundle's valid INT8 file raced too
+        assert all(r["precision"] == r["payload"]["auto"]["chosen_precision"] for r in rows)
+        tm = next(r for r in rows if r["model"] == "eSR-TM_s2_K3_C2")
+        assert ("litert/int8" in tm["payload"]["auto"]["candidates"]) == installed["litert"][0]
         assert "python -m edgesr_runtime sweep" in store.get_meta("device_sweep_command")
     second = device_cli(*args)
     assert first.stderr.count("already in the store") == 1

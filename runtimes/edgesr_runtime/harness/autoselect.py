@@ -1,8 +1,11 @@
 """Choosing the runtime of a bundle: which artifacts may be timed, and ``runtime auto``.
 
 An artifact is a candidate only when it passed parity against PyTorch, its file is present and its
-runtime is installed. ``choose`` times every candidate briefly and keeps the fastest by median
-latency. ``measure_bundle`` is its one caller (device bench, device sweep, host bench and sweep).
+runtime is installed: per runtime its FP32 artifact (else the one it has) and, where the bundle ships
+one that passed its gates (parity and the INT8 PSNR-drop limit), its INT8 artifact too, keyed
+``<runtime>/int8``. ``choose`` times every candidate briefly and keeps the fastest by median
+latency; the record names the chosen runtime and precision. ``measure_bundle`` is its one caller
+(device bench, device sweep, host bench and sweep).
 """
 
 import os
@@ -14,26 +17,29 @@ from ..runners import RUNTIMES
 
 
 def choose(candidates, excluded, time_briefly, probe):
-    """The ``auto`` record. ``time_briefly(runtime)`` returns the per-iteration trace (ms) of a brief run
+    """The ``auto`` record. ``candidates`` maps a key (``runtime_artifacts``) to an artifact;
+    ``time_briefly(key)`` returns the per-iteration trace (ms) of a brief run
     with the settings of the MeasureRequest ``probe``.
 
     A candidate that errors while loading or running joins ``excluded``; EdgesrError when none is left.
     """
     measured, excluded = {}, dict(excluded)
-    for runtime, artifact in candidates.items():
+    for key, artifact in candidates.items():
         try:
-            trace = time_briefly(runtime)
+            trace = time_briefly(key)
         except EdgesrError as err:
-            excluded[runtime] = "brief run failed: %s" % err
+            excluded[key] = "brief run failed: %s" % err
             continue
-        measured[runtime] = {"median_ms": stats.summarize(trace)["median"], "iterations": len(trace),
+        measured[key] = {"median_ms": stats.summarize(trace)["median"], "iterations": len(trace),
                              "artifact": artifact["file"], "precision": artifact.get("precision")}
     if not measured:
         raise EdgesrError("no runtime could run this bundle: %s" % "; ".join(
             "%s: %s" % item for item in sorted(excluded.items())),
             "install onnxruntime or ai-edge-litert, or re-export with `edgesr export --force`")
-    chosen = min(measured, key=lambda runtime: measured[runtime]["median_ms"])
-    return {"chosen": chosen, "by": "median latency of a brief run", "candidates": measured, "excluded": excluded,
+    chosen = min(measured, key=lambda key: measured[key]["median_ms"])
+    artifact = candidates[chosen]
+    return {"chosen": artifact.get("runtime", chosen), "chosen_precision": artifact.get("precision"),
+            "candidate": chosen, "by": "median latency of a brief run", "candidates": measured, "excluded": excluded,
             "probe": {"warmup_ms": probe.warmup_ms, "duration_s": probe.duration_s,
                       "min_iterations": probe.iterations}}
 
@@ -58,10 +64,11 @@ def rejection(bundle_dir, artifact):
 
 
 def runtime_artifacts(manifest, bundle_dir, installed):
-    """({runtime: artifact} that passed parity, fp32 first; {runtime: reason} for every other runtime).
+    """({key: artifact} that passed parity, {runtime: reason} for every runtime without one).
 
-    ``installed`` maps runtime -> (ok, detail) as ``available_runtimes()`` reports it. Artifacts
-    that failed parity are never returned.
+    Per installed runtime: key ``<runtime>`` is its FP32 artifact (else its first that passed), and
+    ``<runtime>/int8`` its INT8 artifact when that passed too. ``installed`` maps runtime -> (ok, detail)
+    as ``available_runtimes()`` reports it. Artifacts that failed parity are never returned.
     """
     candidates, excluded = {}, {}
     for runtime in RUNTIMES:
@@ -75,7 +82,14 @@ def runtime_artifacts(manifest, bundle_dir, installed):
         elif not ok:
             excluded[runtime] = "not installed here (fix: %s)" % detail
         else:
-            candidates[runtime] = sorted(passed, key=lambda a: a.get("precision") != "fp32")[0]
+            preferred = sorted(passed, key=lambda a: a.get("precision") != "fp32")
+            candidates[runtime] = preferred[0]
+            int8 = [a for a in artifacts if a.get("precision") == "int8" and a is not preferred[0]]
+            passing = [a for a in int8 if a in passed]
+            if passing:
+                candidates["%s/int8" % runtime] = passing[0]
+            elif int8:
+                excluded["%s/int8" % runtime] = "; ".join(rejection(bundle_dir, a) for a in int8)
     return candidates, excluded
 
 
@@ -84,10 +98,10 @@ def format_choice(record):
     probe = record["probe"]
     lines = ["auto: brief runs (warm-up %g ms, >= %d iterations and %g s each), fastest median wins:" % (
         probe["warmup_ms"], probe["min_iterations"], probe["duration_s"])]
-    for runtime, entry in sorted(record["candidates"].items(), key=lambda item: item[1]["median_ms"]):
-        lines.append("  %-12s %10.3f ms  (%s, %d iterations)%s" % (
-            runtime, entry["median_ms"], entry["artifact"], entry["iterations"],
-            "  <- chosen" if runtime == record["chosen"] else ""))
+    chosen = record.get("candidate", record["chosen"])
+    for key, entry in sorted(record["candidates"].items(), key=lambda item: item[1]["median_ms"]):
+        lines.append("  %-16s %10.3f ms  (%s, %d iterations)%s" % (
+            key, entry["median_ms"], entry["artifact"], entry["iterations"], "  <- chosen" if key == chosen else ""))
     for runtime, reason in sorted(record["excluded"].items()):
-        lines.append("  %-12s excluded: %s" % (runtime, reason))
+        lines.append("  %-16s excluded: %s" % (runtime, reason))
     return lines

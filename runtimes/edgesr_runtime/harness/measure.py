@@ -103,14 +103,14 @@ def _choose(bundle_dir, manifest, request):
     installed = {name: (ok, detail) for name, ok, detail in available_runtimes()}
     candidates, excluded = autoselect.runtime_artifacts(manifest, bundle_dir, installed)
 
-    def time_briefly(runtime):
-        artifact = candidates[runtime]
-        with _open(bundle_io.artifact_file(bundle_dir, artifact), runtime, request, artifact.get("layout"),
-                   artifact.get("precision")) as runner:
+    def time_briefly(key):
+        artifact = candidates[key]
+        with _open(bundle_io.artifact_file(bundle_dir, artifact), artifact["runtime"], request,
+                   artifact.get("layout"), artifact.get("precision")) as runner:
             return probe_runner(runner, request)
 
     record = autoselect.choose(candidates, excluded, time_briefly, request.probe())
-    return candidates[record["chosen"]], record
+    return candidates[record["candidate"]], record
 
 
 def id_from_path(path):
