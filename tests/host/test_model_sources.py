@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from edgesr.models.source import expand, resolve, resolve_all
+from float32_bounds import float32_atol, psnr_shift
 from edgesr_runtime.errors import EdgesrError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -306,7 +307,9 @@ def test_a_user_model_is_benched_and_evaluated_with_its_source(swept):
     from edgesr import api
 
     same = api.evaluate(TINY, ["Set5"])["Set5"]  # the API scores the same module with the same protocol
-    assert quality["payload"]["psnr"] == pytest.approx(same["psnr"], abs=1e-9) and same["images"] == 5
+    # the sweep's pool may run other torch thread counts than this process: float32 re-ordering per pixel
+    bound = psnr_shift(same["psnr"], float32_atol(resolve(TINY).build()))
+    assert abs(quality["payload"]["psnr"] - same["psnr"]) <= bound and same["images"] == 5
     assert "model_source" not in rows["latency", "Bicubic_s2"]["payload"]  # zoo rows as before
 
 
