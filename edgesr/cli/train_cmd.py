@@ -38,6 +38,9 @@ def add_parser(subparsers):
     p.add_argument("--steps", type=int, default=20000, help="optimizer steps")
     p.add_argument("--batch", type=int, default=16, help="patch pairs per step")
     p.add_argument("--patch", type=int, default=32, help="LR patch side in pixels (the HR patch is patch x scale)")
+    p.add_argument("--context", type=int, default=-1,
+                   help="LR pixels of image around each patch that the model sees but the loss leaves out, so "
+                   "patch borders do not train the model on its zero padding (default: its receptive radius)")
     p.add_argument("--loss", choices=("l1", "l2"), default="l1", help="training loss")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam's initial learning rate")
     p.add_argument("--schedule", choices=("cosine", "step", "constant"), default="cosine",
@@ -76,8 +79,9 @@ def run(args):
             raise EdgesrError("%s must be at least 1, got %d" % (flag, value), "pass a positive %s" % flag)
     config = TrainConfig(
         model=args.model.strip(), data=resolve_dataset(args.data).key, init=args.init, steps=args.steps,
-        batch=args.batch, patch=args.patch, loss=args.loss, lr=args.lr, schedule=args.schedule, lr_min=args.lr_min,
-        lr_step=args.lr_step, seed=args.seed, augment=not args.no_augment, luma=args.luma,
+        batch=args.batch, patch=args.patch, context=args.context, loss=args.loss, lr=args.lr,
+        schedule=args.schedule, lr_min=args.lr_min, lr_step=args.lr_step, seed=args.seed,
+        augment=not args.no_augment, luma=args.luma,
         val="" if args.val.strip().lower() == "none" else args.val, val_every=args.val_every,
         log_every=args.log_every, name=args.name)
     options = RunOptions(out=os.path.abspath(args.out), threads=args.threads, checkpoint_every=args.checkpoint_every,

@@ -25,7 +25,8 @@ class TrainConfig:
     init: str = "scratch"  # scratch | pretrained | absolute path of a trained run to start from
     steps: int = 20000
     batch: int = 16
-    patch: int = 32  # LR patch side; the HR patch is patch × scale
+    patch: int = 32  # supervised LR patch side; the HR patch is patch × scale
+    context: int = -1  # LR pixels around a patch the model sees but the loss skips; -1: the receptive radius
     loss: str = "l1"
     lr: float = 1e-3
     schedule: str = "cosine"

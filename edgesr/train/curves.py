@@ -32,7 +32,7 @@ def write_log(path, history, datasets):
 
 
 def write_figure(path, history, datasets, title, references=None):
-    """Loss (log scale) and validation PSNR against the step; ``references`` {dataset: dB} as dashed lines."""
+    """Loss (log scale) and validation PSNR against the step; ``references`` {dataset: dB} (the paper's) as dashed lines."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # heavy: imported only when a figure is drawn
     from matplotlib.figure import Figure
 
@@ -53,7 +53,7 @@ def write_figure(path, history, datasets, title, references=None):
             psnr_axes.plot(*zip(*values), marker=".", color=colour, label=dataset)
         if references and dataset in references:
             psnr_axes.axhline(references[dataset], color=colour, linestyle="--", linewidth=1,
-                              label="%s, authors' weights" % dataset)
+                              label="%s, paper" % dataset)
     psnr_axes.set(xlabel="step", ylabel="PSNR (dB, Y)", title="validation PSNR")
     if psnr_axes.get_legend_handles_labels()[0]:
         psnr_axes.legend(fontsize=8)

@@ -23,12 +23,14 @@ from edgesr.models.source import resolve
 from edgesr.train import checkpoint, curves, run_files
 from edgesr.train.config import TrainConfig, claim_run_folder
 from edgesr.train.initial import initialise
-from edgesr.train.patches import PatchSampler, load_images
+from edgesr.models.receptive import receptive_radius
+from edgesr.train.patches import PatchSampler, crop_context, load_images
 from edgesr.train.validation import Validator
 from edgesr_runtime.errors import EdgesrError
 from edgesr_runtime.progress import Progress
 
 BEST_FOLDER = "best"
+FALLBACK_CONTEXT = 8  # LR pixels, for a module whose receptive radius cannot be read from its layers
 LOSS_FUNCTIONS = {"l1": F.l1_loss, "l2": F.mse_loss}
 
 
@@ -59,6 +61,14 @@ def architecture_of(source):
     return run_files.run_architecture(source.spec) if source.kind == "trained" else source.spec
 
 
+def default_context(module):
+    """The module's receptive radius in LR pixels, or FALLBACK_CONTEXT when its layers do not tell."""
+    try:
+        return receptive_radius(module)
+    except ValueError:
+        return FALLBACK_CONTEXT
+
+
 def paper_psnr(architecture):
     """{dataset: dB} of the authors' published PSNR for a zoo architecture, else {}."""
     return dict(get_config(architecture).paper.psnr_db) if parse_model_id(architecture) else {}
@@ -78,18 +88,18 @@ class Trainer:
             self.source.model_id if self.source.kind == "zoo" else os.path.basename(str(self.source.model_id)),
             options.out)
         scale = self.source.scale
-        dataset = resolve_dataset(config.data)
-        images = load_images(dataset, scale, config.patch)
-        for name, reason in images.skipped:
-            self.note("skipped %s: %s" % (name, reason))
-        self.sampler = PatchSampler(images, scale, config.patch, config.luma, config.augment)
-        self.validator = Validator(config.val, scale, config.luma)
-        self.resumed = claim_run_folder(options.out, config)
-
         torch.manual_seed(config.seed)
         self.module = self.source.build().float().train()
         if config.init == "scratch":
             initialise(self.module, architecture_of(self.source))
+        self.context = config.context if config.context >= 0 else default_context(self.module)
+        dataset = resolve_dataset(config.data)
+        images = load_images(dataset, scale, config.patch + 2 * self.context)
+        for name, reason in images.skipped:
+            self.note("skipped %s: %s" % (name, reason))
+        self.sampler = PatchSampler(images, scale, config.patch + 2 * self.context, config.luma, config.augment)
+        self.validator = Validator(config.val, scale, config.luma)
+        self.resumed = claim_run_folder(options.out, config)
         if not any(p.requires_grad for p in self.module.parameters()):
             raise EdgesrError("%s has no trainable parameters" % config.model, "train a model with parameters")
         self.optimizer = torch.optim.Adam(self.module.parameters(), lr=config.lr)
@@ -102,8 +112,9 @@ class Trainer:
     # -- one step and its bookkeeping ------------------------------------------------------------------------------
     def step(self):
         lr_batch, hr_batch = self.sampler.sample(self.rng, self.config.batch)
-        output = self.module(torch.from_numpy(lr_batch))
-        loss = self.loss_function(output, torch.from_numpy(hr_batch))
+        margin = self.context * self.source.scale
+        output = crop_context(self.module(torch.from_numpy(lr_batch)), margin)
+        loss = self.loss_function(output, crop_context(torch.from_numpy(hr_batch), margin))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -130,12 +141,14 @@ class Trainer:
                                "state": {k: v.detach().clone() for k, v in self.module.state_dict().items()}}
         return psnr
 
-    def save(self):
+    def save(self, figure):
+        """Checkpoint and log; the figure too when ``figure`` (drawing it costs more than a small model's step)."""
         out = self.options.out
         checkpoint.save(out, self.module, self.optimizer, self.schedule, self.rng, self.state)
         curves.write_log(os.path.join(out, curves.LOG_FILE), self.state.history, self.validator.keys)
-        curves.write_figure(os.path.join(out, curves.CURVES_FILE), self.state.history, self.validator.keys,
-                            "%s on %s" % (self.label, self.config.data), paper_psnr(self.architecture))
+        if figure:
+            curves.write_figure(os.path.join(out, curves.CURVES_FILE), self.state.history, self.validator.keys,
+                                "%s on %s" % (self.label, self.config.data), paper_psnr(self.architecture))
 
     # -- the run ---------------------------------------------------------------------------------------------------
     def run(self):
@@ -147,6 +160,7 @@ class Trainer:
         progress = Progress(max(config.steps - start, 1), "train", min_interval_s=10.0, enabled=options.progress)
         clock, seconds = time.perf_counter(), self.state.seconds
         shown = "first loss at step %d" % min(config.log_every, config.steps)
+        figure_due = False  # a validation since the figure was last drawn
         while self.state.step < config.steps:
             self.step()
             step, last = self.state.step, self.state.step == config.steps
@@ -158,10 +172,11 @@ class Trainer:
                 if self.validator.datasets and (step % config.val_every == 0 or last):
                     psnr = self.validate(row)
                     shown += ", " + ", ".join("%s %.3f dB" % item for item in psnr.items())
-                    validated = True
+                    validated = figure_due = True
             if step % options.checkpoint_every == 0 or last or stop:
                 self.state.seconds = seconds + time.perf_counter() - clock
-                self.save()
+                self.save(figure=figure_due or last or stop)
+                figure_due = False
             progress.step("step %d/%d" % (step, config.steps), shown, always=validated)
             if stop and not last:
                 self.note("stopped at step %d of %d; rerun the same command to continue" % (step, config.steps))
@@ -174,8 +189,9 @@ class Trainer:
         final = state.history[-1] if state.history else {}
         trained = {
             "steps": config.steps, "loss": config.loss, "final_loss": final.get("loss"), "data": config.data,
-            "init": config.init, "batch": config.batch, "lr_patch": config.patch, "lr": config.lr,
-            "schedule": config.schedule, "seed": config.seed, "luma": config.luma, "seconds": round(state.seconds, 1),
+            "init": config.init, "batch": config.batch, "lr_patch": config.patch, "context": self.context,
+            "lr": config.lr, "schedule": config.schedule, "seed": config.seed, "luma": config.luma,
+            "seconds": round(state.seconds, 1),
             "val_psnr_final": {k: final.get(curves.psnr_field(k)) for k in self.validator.keys},
             "val_psnr_best": state.best and {"step": state.best["step"], "psnr": state.best["psnr"]},
             "edgesr": edgesr.__version__,

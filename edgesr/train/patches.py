@@ -1,8 +1,12 @@
 """Random LR/HR luma patch pairs from a folder of images, degraded exactly as the evaluation does.
 
+A pair is cut with ``context`` LR pixels of real image around the supervised patch: the model sees
+them, the loss leaves them out (``crop_context``), so the model is never trained to undo its own
+zero padding at patch borders, which test images do not have.
+
 The HR image is the protocol's luma, mod-cropped to the scale; its LR image is the protocol's
 MATLAB-bicubic downscale of the whole HR image. A patch pair is cut from a window around the
-patch: the window keeps ``CONTEXT`` LR pixels of context on each side (more than the antialiased
+patch: the window keeps ``DOWNSCALE_MARGIN`` LR pixels of margin on each side (more than the antialiased
 kernel reaches) or stops at the image border, where the downscale's mirror padding then sees the
 same pixels as on the whole image, so the window's LR pixels equal the whole image's (to float64
 rounding) without holding every LR image in memory. Augmentation: the 8 flips/rotations.
@@ -17,9 +21,9 @@ from edgesr.eval import protocol
 from edgesr.eval.datasets import image_files, read_image
 from edgesr_runtime.errors import EdgesrError
 
-# LR pixels of context around a patch. The 1/s antialiased cubic kernel spans 4s HR pixels, i.e.
+# LR pixels of margin around a window for the downscale. The 1/s antialiased cubic kernel spans 4s HR pixels, i.e.
 # ±2 LR pixels around an output pixel; one more covers the taps MATLAB's contributions add.
-CONTEXT = 3
+DOWNSCALE_MARGIN = 3
 
 
 @dataclass
@@ -37,7 +41,8 @@ class TrainingImages:
 
 
 def load_images(dataset, scale, lr_patch):
-    """The images of ``dataset`` with room for an HR patch of ``lr_patch·scale``; EdgesrError when none has."""
+    """The images of ``dataset`` with room for an HR patch of ``lr_patch·scale`` (the patch with its context);
+    EdgesrError when none has."""
     hr_patch = lr_patch * scale
     images, skipped = [], []
     for path in image_files(dataset):
@@ -54,16 +59,16 @@ def load_images(dataset, scale, lr_patch):
     if not images:
         reasons = "; ".join("%s: %s" % item for item in skipped[:3])
         raise EdgesrError("no usable training image in %s (%s)" % (dataset.root, reasons),
-                          "pass a smaller --patch (LR side; the HR patch is --patch × scale) or a folder of "
-                          "larger images")
+                          "pass a smaller --patch (LR side; the HR patch is (patch + 2 × context) × scale) or "
+                          "a folder of larger images")
     return TrainingImages(images, skipped)
 
 
 def degrade_window(pixels, top, left, lr_patch, scale, luma=protocol.LUMA_PAPER):
     """(LR, HR) float64 0–255 luma of the patch whose LR top-left pixel is (top, left)."""
     lr_h, lr_w = pixels.shape[0] // scale, pixels.shape[1] // scale
-    y0, x0 = max(top - CONTEXT, 0), max(left - CONTEXT, 0)
-    y1, x1 = min(top + lr_patch + CONTEXT, lr_h), min(left + lr_patch + CONTEXT, lr_w)
+    y0, x0 = max(top - DOWNSCALE_MARGIN, 0), max(left - DOWNSCALE_MARGIN, 0)
+    y1, x1 = min(top + lr_patch + DOWNSCALE_MARGIN, lr_h), min(left + lr_patch + DOWNSCALE_MARGIN, lr_w)
     window = protocol.to_luma(pixels[y0 * scale:y1 * scale, x0 * scale:x1 * scale], luma)
     lr = protocol.downscale(window, scale)
     dy, dx = top - y0, left - x0
@@ -78,8 +83,14 @@ def augment(array, choice):
     return array[:, ::-1] if choice >= 4 else array
 
 
+def crop_context(batch, pixels):
+    """``batch`` (N×C×H×W) without ``pixels`` on every side."""
+    return batch[..., pixels:batch.shape[-2] - pixels, pixels:batch.shape[-1] - pixels] if pixels else batch
+
+
 class PatchSampler:
-    """``sample(rng, batch)`` → (LR N×1×p×p, HR N×1×ps×ps) float32 in [0, 1] scale, from random images and places.
+    """``sample(rng, batch)`` → (LR N×1×p×p, HR N×1×ps×ps) float32 in [0, 1] scale, from random images and
+    places; ``lr_patch`` (p) includes the context on both sides.
 
     An image is drawn with probability proportional to its number of patch positions, so every HR
     pixel is about equally likely to be seen. All randomness comes from the numpy Generator passed in.

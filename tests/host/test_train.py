@@ -20,6 +20,7 @@ from edgesr.eval import protocol
 from edgesr.models import create_model
 from edgesr.train.patches import degrade_window
 from edgesr.weights import find_weights
+from edgesr_runtime.errors import EdgesrError
 
 MODEL = "eSR-MAX_s2_K3_C2"
 REPO = Path(__file__).resolve().parents[2]
@@ -119,6 +120,9 @@ def test_a_run_writes_a_trained_model_other_commands_load(folders, tmp_path):
     assert find_weights(MODEL, out) == weights
     loaded = create_model(MODEL, pretrained=True, weights_dir=out)
     assert all(torch.equal(loaded.state_dict()[k], v) for k, v in state.items())
+    weights.write_bytes(weights.read_bytes()[:-1] + b"\0")  # a damaged file no longer matches the run's manifest
+    with pytest.raises(EdgesrError, match="does not match"):
+        create_model(MODEL, pretrained=True, weights_dir=out)
 
 
 def test_a_stopped_run_resumes_to_the_same_weights(folders, tmp_path, capsys):
@@ -137,22 +141,24 @@ def test_a_stopped_run_resumes_to_the_same_weights(folders, tmp_path, capsys):
     assert "already trained" in capsys.readouterr().err
 
 
-def test_a_killed_run_resumes_to_the_same_weights(folders, tmp_path):
+def test_a_killed_run_resumes_to_the_same_weights(folders, tmp_path, capsys):
     """A real SIGKILL of the command mid-run, then the same command again."""
-    steps = 1500
+    steps = 300  # the kill lands within a few steps of the first checkpoint (step 10), long before the end
     whole, killed = tmp_path / "whole", tmp_path / "killed"
-    args = train_args(folders, killed, steps=steps) + ["--val-every", "100000", "--checkpoint-every", "50"]
+    options = ["--val-every", "100000", "--checkpoint-every", "10", "--log-every", "10"]
+    args = train_args(folders, killed, steps=steps) + options
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "runtimes"), str(REPO / "export")]))
     process = subprocess.Popen([sys.executable, "-m", "edgesr", *args], env=env, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     while not (killed / "checkpoint.pt").exists() and process.poll() is None and time.time() < deadline:
-        time.sleep(0.01)
+        time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL, process.stderr.read().decode()[-2000:]
     process.stderr.close()
     assert not (killed / "model.json").exists()
     assert main(args) == 0
-    assert main(train_args(folders, whole, steps=steps) + ["--val-every", "100000", "--checkpoint-every", "50"]) == 0
+    assert "resuming %s at step" % killed in capsys.readouterr().err
+    assert main(train_args(folders, whole, steps=steps) + options) == 0
     expected, got = state_of(whole), state_of(killed)
     assert all(torch.equal(expected[k], got[k]) for k in expected)
 
@@ -196,9 +202,9 @@ def test_bad_input_is_one_clear_line(folders, tmp_path, capsys):
     assert main(["train", "--model", MODEL, "--data", str(empty), "--out", str(tmp_path / "a")]) == 2
     assert "holds no images" in error_line(capsys)
 
-    assert main(train_args(folders, tmp_path / "b2", "--patch", "40")) == 2
+    assert main(train_args(folders, tmp_path / "b2", "--patch", "40")) == 2  # (40 + 2 x radius 1) x scale 2
     line = error_line(capsys)
-    assert "no usable training image" in line and "smaller than the 80×80 HR patch" in line
+    assert "no usable training image" in line and "smaller than the 84×84 HR patch" in line
 
     assert main(train_args(folders, tmp_path / "c") + ["--model", "eSR-MAX_s2_K3_C9x"]) == 2
     assert "model id" in error_line(capsys)
