@@ -2,9 +2,10 @@
 
 The eSR families' published training code draws each filter from a Xavier-normal distribution
 (gain 1) and then sets every filter's centre tap (first input channel) to 1, so each output channel
-starts as "copy the LR pixel" plus noise. This matters for eSR-MAX: with PyTorch's default
-initialisation some channels start, and stay, below the others and never win the max (we measured
-Set14 stuck near Bicubic's PSNR). Other modules keep the initialisation their constructor gives them.
+starts as "copy the LR pixel" plus noise, every channel in play for the max / softmax from the first
+step. Measured for eSR-MAX_s2_K3_C2 on T91 (docs/training.md): Set14 30.66 dB after 500 steps with
+it, 29.31 dB with PyTorch's default initialisation (30.86 and 30.84 dB after 4000). Other modules
+keep the initialisation their constructor gives them.
 """
 
 from torch import nn

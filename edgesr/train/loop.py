@@ -18,12 +18,12 @@ import torch.nn.functional as F
 
 import edgesr
 from edgesr.eval.datasets import resolve_dataset
+from edgesr.models.receptive import receptive_radius
 from edgesr.models.registry import get_config, parse_model_id
 from edgesr.models.source import resolve
 from edgesr.train import checkpoint, curves, run_files
 from edgesr.train.config import TrainConfig, claim_run_folder
 from edgesr.train.initial import initialise
-from edgesr.models.receptive import receptive_radius
 from edgesr.train.patches import PatchSampler, crop_context, load_images
 from edgesr.train.validation import Validator
 from edgesr_runtime.errors import EdgesrError
@@ -99,9 +99,9 @@ class Trainer:
             self.note("skipped %s: %s" % (name, reason))
         self.sampler = PatchSampler(images, scale, config.patch + 2 * self.context, config.luma, config.augment)
         self.validator = Validator(config.val, scale, config.luma)
-        self.resumed = claim_run_folder(options.out, config)
         if not any(p.requires_grad for p in self.module.parameters()):
             raise EdgesrError("%s has no trainable parameters" % config.model, "train a model with parameters")
+        claim_run_folder(options.out, config)  # the first write: an unusable --out fails here, before any step
         self.optimizer = torch.optim.Adam(self.module.parameters(), lr=config.lr)
         self.schedule = make_schedule(self.optimizer, config)
         self.rng = np.random.default_rng(config.seed)
@@ -113,7 +113,13 @@ class Trainer:
     def step(self):
         lr_batch, hr_batch = self.sampler.sample(self.rng, self.config.batch)
         margin = self.context * self.source.scale
-        output = crop_context(self.module(torch.from_numpy(lr_batch)), margin)
+        output = self.module(torch.from_numpy(lr_batch))
+        if output.shape != hr_batch.shape:
+            raise EdgesrError("%s maps a %s batch to %s, expected %s (N×1×H×W luma in, N×1×sH×sW out, s = %d)"
+                              % (self.config.model, tuple(lr_batch.shape), tuple(output.shape),
+                                 tuple(hr_batch.shape), self.source.scale),
+                              "fix the module's forward or its declared scale")
+        output = crop_context(output, margin)
         loss = self.loss_function(output, crop_context(torch.from_numpy(hr_batch), margin))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
