@@ -120,7 +120,9 @@ def test_a_run_writes_a_trained_model_other_commands_load(folders, tmp_path):
     assert find_weights(MODEL, out) == weights
     loaded = create_model(MODEL, pretrained=True, weights_dir=out)
     assert all(torch.equal(loaded.state_dict()[k], v) for k, v in state.items())
-    weights.write_bytes(weights.read_bytes()[:-1] + b"\0")  # a damaged file no longer matches the run's manifest
+    damaged = bytearray(weights.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF  # one byte changed: the file no longer matches the run's manifest
+    weights.write_bytes(bytes(damaged))
     with pytest.raises(EdgesrError, match="does not match"):
         create_model(MODEL, pretrained=True, weights_dir=out)
 
