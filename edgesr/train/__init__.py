@@ -4,5 +4,6 @@ One job per module: ``patches`` (random LR/HR luma patch pairs degraded with the
 protocol), ``validation`` (PSNR on Set5/Set14 with the evaluation code), ``checkpoint`` (atomic
 save/resume of everything a step depends on), ``run_files`` (the trained-run format other
 commands read: model.json, weights, sha256 manifest), ``curves`` (log CSV and loss/PSNR figure),
-``config`` (the options that define a run), ``loop`` (the training loop tying them together).
+``config`` (the options that define a run), ``initial`` (the eSR families' published initial
+weights), ``loop`` (the training loop tying them together).
 """
