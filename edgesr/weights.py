@@ -2,7 +2,9 @@
 
 Search order: an explicit ``weights_dir`` (``--weights-dir``) > ``$EDGESR_WEIGHTS`` > the user cache
 dir > ``../shared/esr/weights`` beside the checkout or the working directory. Every file is checked
-against the sha256 manifest shipped in the package before ``torch.load(weights_only=True)``.
+against the sha256 manifest shipped in the package before ``torch.load(weights_only=True)``; a file
+in an explicit ``weights_dir`` that carries its own ``weights.sha256`` listing it (the folder of an
+``edgesr train`` run) is checked against that manifest instead.
 """
 
 import functools
@@ -23,18 +25,32 @@ ENV_VAR = "EDGESR_WEIGHTS"
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com/pnavarre/eSR/20b724c25703a6f96f9db11143de45ab2bc7526b/model-files"
 BASE_URL_ENV_VAR = "EDGESR_WEIGHTS_URL"
 SUFFIX = ".model"
+FOLDER_MANIFEST = "weights.sha256"  # sha256sum format, as the packaged manifest
 
 
-@functools.lru_cache(maxsize=1)
-def manifest():
-    """{file name: sha256} of all 1185 weight files, from the manifest inside the package."""
-    text = resources.files("edgesr").joinpath("data/weights.sha256").read_text()
+def parse_manifest(text):
+    """{file name: sha256} of sha256sum-format text."""
     entries = {}
     for line in text.splitlines():
         if line.strip():
             digest, name = line.split(maxsplit=1)
             entries[name.strip().lstrip("*")] = digest
     return entries
+
+
+@functools.lru_cache(maxsize=1)
+def manifest():
+    """{file name: sha256} of all 1185 weight files, from the manifest inside the package."""
+    return parse_manifest(resources.files("edgesr").joinpath("data/weights.sha256").read_text())
+
+
+def folder_manifest(folder):
+    """{file name: sha256} of the ``weights.sha256`` in ``folder`` (a trained run's own), {} when absent."""
+    path = Path(folder) / FOLDER_MANIFEST
+    try:
+        return parse_manifest(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise EdgesrError("cannot read %s: %s" % (path, err), "restore or delete the manifest") from None
 
 
 def user_cache_dir():
@@ -99,7 +115,9 @@ def load_state_dict(module, model_id, weights_dir=None):
     """Verify and load the authors' weights into ``module`` with strict key matching (float32, CPU)."""
     import torch
 
-    path = verify_file(find_weights(model_id, weights_dir))
+    path = find_weights(model_id, weights_dir)
+    own_digest = folder_manifest(path.parent).get(path.name) if weights_dir is not None else None
+    verify_file(path, own_digest)
     try:
         state = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as err:  # torch raises several types for unreadable files

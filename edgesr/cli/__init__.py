@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "device_cmd",
     "bench_cmd",
     "sweep_cmd",
+    "train_cmd",
     "report_cmd",
     "results_cmd",
 )
