@@ -75,9 +75,15 @@ def write_run(folder, state_dict, label, architecture, scale, weights_file, trai
     return record
 
 
+def run_folder(path):
+    """The run folder of a trained-run spec: the folder itself, or the folder of its model.json / .model file."""
+    return Path(path).parent if Path(path).is_file() else Path(path)
+
+
 def read_run(folder):
-    """model.json of a trained run folder, its weights checked against the recorded sha256."""
-    path = Path(folder) / MODEL_FILE
+    """model.json of a trained run (its folder, model.json or .model file), weights checked against the sha256."""
+    folder = run_folder(folder)
+    path = folder / MODEL_FILE
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -94,6 +100,7 @@ def read_run(folder):
 
 def run_architecture(folder):
     """The architecture spec of a trained run, a relative file path made absolute."""
+    folder = run_folder(folder)
     architecture = read_run(folder)["architecture"]
     path_part, sep, attribute = architecture.rpartition(":") if ".py:" in architecture else (architecture, "", "")
     candidate = Path(folder) / path_part
