@@ -24,7 +24,18 @@ from edgesr_runtime.runners.base import first_line
 # convolution: for float32 that moves a result by a few ulp per accumulated term (~1e-6 for these
 # small networks). Quantized (INT8) artifacts may land one quantization step (1/255) apart when a
 # requantization rounds differently. The limit is well above both and far below a visible error.
+# Not so an INT8 file whose activations are quantised at run time (the dynamic recipes): each ISA's kernels
+# choose the activation scales and rounding themselves, so x86 and aarch64 run two different quantisations of
+# the same float model (FSRCNN_s2_D6_S1_M1, dynamic_gptq: 0.041 apart). Those are gated where it means
+# something, by `check` on each machine against the PyTorch golden data (the export's own tolerance), a
+# step of this script that fails the run; the table still shows their difference.
 LIMIT = {"fp32": 1e-4, "fp16": 1e-3, "int8": 2.0 / 255}
+RUNTIME_QUANTISED = ("dynamic",)  # recipe prefixes whose activations are quantised at run time
+
+
+def runtime_quantised(entry):
+    """True for an INT8 artifact whose activations the runtime quantises per call (see LIMIT)."""
+    return entry.get("precision") == "int8" and str(entry.get("recipe") or "").startswith(RUNTIME_QUANTISED)
 
 
 def run(out_path, bundle_dirs):
@@ -38,7 +49,7 @@ def run(out_path, bundle_dirs):
             key = "%s/%s" % (os.path.basename(os.path.normpath(bundle_dir)), artifact["name"])
             path = bundle_io.artifact_file(bundle_dir, artifact)
             entry = {"key": key, "runtime": artifact["runtime"], "precision": artifact.get("precision"),
-                     "valid": artifact.get("valid")}
+                     "valid": artifact.get("valid"), "recipe": (artifact.get("quantization") or {}).get("recipe")}
             try:
                 runner = open_runner(artifact["runtime"], path, layout=artifact.get("layout"),
                                      precision=artifact.get("precision"), name=artifact.get("file"))
@@ -95,9 +106,12 @@ def compare(reference_path, other_paths):
             continue
         diff = float(np.max(np.abs(reference[key].astype(np.float64) - other[key].astype(np.float64))))
         limit = LIMIT.get(precision, LIMIT["fp32"])
-        if entry["valid"] and not diff <= limit:
+        shown = "%.3g" % diff
+        if runtime_quantised(entry):
+            shown += " (%s: activations quantised at run time; gated by check on each machine)" % entry["recipe"]
+        elif entry["valid"] and not diff <= limit:
             problems.append("%s: max |diff| %.3g above %.3g" % (key, diff, limit))
-        rows.append((key, entry["runtime"], theirs.get("version"), entry["valid"], "%.3g" % diff))
+        rows.append((key, entry["runtime"], theirs.get("version"), entry["valid"], shown))
     header = ("artifact", "runtime", "version (other run)", "valid", "max |diff|")
     table = [header] + [(r[0], r[1], str(r[2]), "yes" if r[3] else "no (invalid at export: not gated)", r[4])
                         for r in rows]
