@@ -64,7 +64,7 @@ def run(args):
     if args.workers < 1:
         raise EdgesrError("--workers must be at least 1, got %d" % args.workers, "pass --workers 1 or more")
     if args.compare_paper:
-        return _compare(args, ResultStore(store_path(args)))
+        return _compare(args)
     if args.csv or args.rows_csv:
         raise EdgesrError("--csv and --rows-csv go with --compare-paper", "add --compare-paper")
     return _evaluate(args)
@@ -137,11 +137,17 @@ def _note(text):
     print("edgesr: " + text, file=sys.stderr)
 
 
-def _compare(args, store):
+def _compare(args):
     from edgesr.eval import compare
     from edgesr.eval.datasets import resolve_dataset
     from edgesr.models import resolve_models
+    from edgesr.models.source import is_zoo_spec
 
+    others = [m.strip() for m in (args.models or "").split(",") if m.strip() and not is_zoo_spec(m.strip())]
+    if others:
+        raise EdgesrError("--compare-paper compares zoo models with the paper's numbers; %s is not a zoo model"
+                          % others[0], "compare your own models in `edgesr report` (same axes as the zoo)")
+    store = ResultStore(store_path(args))
     with store:
         models = resolve_models(args.models) if args.models else None
         datasets = None

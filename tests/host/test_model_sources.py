@@ -376,3 +376,11 @@ def test_the_python_api_takes_an_in_memory_module(tmp_path, datasets_dir, factor
         stored = store.rows(kind="quality")[0]["payload"]
     assert kinds == [("export", "mine-net_s2"), ("latency", "mine-net_s2"), ("quality", "mine-net_s2")]
     assert stored["psnr"] == quality["Set5"]["psnr"] and stored["model_source"]["kind"] == "user"
+
+
+def test_compare_paper_refuses_a_user_spec_in_one_line(tmp_path):
+    cmd = [sys.executable, "-m", "edgesr", "eval", "--compare-paper", "--models", "eSR-MAX_s2_*,my.py:net",
+           "--store", str(tmp_path / "r.db")]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "my.py:net is not a zoo model" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "r.db").exists()
