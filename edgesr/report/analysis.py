@@ -20,6 +20,11 @@ def timed(table):
     return table[np.isfinite(table["fps"].astype(float))]
 
 
+def fastest_per_model(rows):
+    """One row per model of ``rows``: its fastest configuration (what --runtime auto deploys); ties keep order."""
+    return rows.sort_values("fps", ascending=False, kind="mergesort").drop_duplicates("model")
+
+
 def measured_fronts(table):
     """Our Pareto-optimal configurations per FRONT_GROUP (scale, device, mode), fastest first."""
     front = table[table["on_front"]]
@@ -66,7 +71,7 @@ def front_agreement(table, paper):
     return pd.DataFrame.from_records(records)
 
 
-def spearman(ours, theirs):
+def _spearman(ours, theirs):
     """(rho, p) over the pairs where both sides are finite; NaN when fewer than 3 such pairs."""
     from scipy.stats import spearmanr
 
@@ -82,7 +87,7 @@ def spearman(ours, theirs):
 FASTEST_PER_MODEL = "fastest per model"  # runtime label of the pooled series in rank_correlation
 
 
-def _correlation_records(labels, part):
+def correlation_records(labels, part):
     """Spearman rows for one measured series: one per scale, plus all scales pooled when several."""
     subsets = [(str(s), part[part["scale"] == s]) for s in sorted(part["scale"].unique())]
     if len(subsets) > 1:
@@ -91,7 +96,7 @@ def _correlation_records(labels, part):
     for scale, subset in subsets:
         record = dict(labels, scale=scale, n=len(subset))
         for short, _, _ in PAPER_DEVICES:
-            rho, p = spearman(subset["fps"].to_numpy(float), subset["paper_fps_" + short].to_numpy(float))
+            rho, p = _spearman(subset["fps"].to_numpy(float), subset["paper_fps_" + short].to_numpy(float))
             record.update({"rho_" + short: rho, "p_" + short: p})
         records.append(record)
     return records
@@ -109,12 +114,11 @@ def rank_correlation(table):
     timed_rows = timed(table)
     records = []
     for key, part in timed_rows.groupby(GROUP, sort=True):
-        records += _correlation_records(dict(zip(GROUP, key)), part)
+        records += correlation_records(dict(zip(GROUP, key)), part)
     for key, part in timed_rows.groupby(["device", "mode"], sort=True):
         if len(part.groupby(["runtime", "precision"])) > 1:
-            fastest = part.sort_values("fps", ascending=False, kind="mergesort").drop_duplicates("model")
             labels = {"device": key[0], "mode": key[1], "runtime": FASTEST_PER_MODEL, "precision": "any"}
-            records += _correlation_records(labels, fastest)
+            records += correlation_records(labels, fastest_per_model(part))
     return pd.DataFrame.from_records(records)
 
 

@@ -9,10 +9,10 @@ and Spearman's rho against each paper device on each side.
 
 import os
 
-from edgesr.report.analysis import spearman, timed
+from edgesr.report import analysis
 from edgesr.report.inputs import load_inputs
 from edgesr.report.pareto import pareto_mask
-from edgesr.report.table import PAPER_DEVICES, joined_table
+from edgesr.report.table import joined_table
 from edgesr_runtime.errors import EdgesrError
 
 NEEDED = ("model", "family", "scale", "runtime", "precision", "fps", "psnr_used_db")
@@ -36,10 +36,9 @@ def load_reference(path, dataset, paper):
     return joined_table(rows, dataset, paper=paper)
 
 
-def fastest_per_model(table):
-    """One row per model: its fastest timed configuration, with the paper's speeds and the used PSNR."""
-    rows = timed(table).sort_values(["fps", "runtime", "precision"], ascending=[False, True, True], kind="mergesort")
-    return rows.drop_duplicates("model").set_index("model")
+def points(table):
+    """One row per model, indexed by model: its fastest timed configuration, with the paper's speeds and used PSNR."""
+    return analysis.fastest_per_model(analysis.timed(table)).set_index("model")
 
 
 def speed_by_family(current, reference):
@@ -87,26 +86,21 @@ def fronts_by_scale(current, reference):
 
 
 def correlation_by_scale(current, reference):
-    """Spearman rho of each side's per-model fastest fps against each paper device, per scale and pooled."""
+    """Spearman rho of each side's per-model fastest fps against each paper device, per scale and pooled
+    (the report's rank-correlation records of each side, side by side)."""
     import pandas as pd
 
-    records = []
-    scales = sorted(set(current["scale"]) | set(reference["scale"]))
-    for scale in [str(s) for s in scales] + (["all"] if len(scales) > 1 else []):
-        record = {"scale": scale}
-        for side, points in (("reference", reference), ("current", current)):
-            part = points if scale == "all" else points[points["scale"] == int(scale)]
-            record["n_" + side] = len(part)
-            for short, _, _ in PAPER_DEVICES:
-                rho, _ = spearman(part["fps"].to_numpy(float), part["paper_fps_" + short].to_numpy(float))
-                record["rho_%s_%s" % (short, side)] = rho
-        records.append(record)
-    return pd.DataFrame.from_records(records)
+    sides = []
+    for side, frame in (("reference", reference), ("current", current)):
+        records = pd.DataFrame.from_records(analysis.correlation_records({}, frame)).set_index("scale")
+        records = records[[c for c in records.columns if not c.startswith("p_")]]
+        sides.append(records.rename(columns=lambda c: "%s_%s" % (c, side)))
+    return sides[0].join(sides[1], how="outer").reset_index()
 
 
 def compare(table, reference_table):
     """The three comparison tables of ``table`` (this run) against ``reference_table``; EdgesrError if disjoint."""
-    current, reference = fastest_per_model(table), fastest_per_model(reference_table)
+    current, reference = points(table), points(reference_table)
     if not set(current.index) & set(reference.index):
         raise EdgesrError("the reference has no timed model in common with the inputs",
                           "compare runs over the same models (same --models) on the same machine")
