@@ -33,6 +33,17 @@ LITERT_INSTALL_HINT = 'pip install -e "./export[tflite]"'
 LITERT_LAYOUT = "NHWC"  # the exporter's default TFLite layout, i.e. the artifact devices run
 
 
+def module_predictor(module):
+    """H×W float32 LR → sH×sW float32 output (unclamped) of a PyTorch ``module``, run on the CPU."""
+
+    def predict(lr):
+        with torch.inference_mode():
+            out = module(torch.from_numpy(np.ascontiguousarray(lr, dtype=np.float32))[None, None])
+        return out[0, 0].numpy()
+
+    return predict
+
+
 class TorchPredictor:
     """The PyTorch module on the CPU, one thread per process (set by the caller)."""
 
@@ -41,11 +52,10 @@ class TorchPredictor:
 
     def __init__(self, model, weights_dir=None):
         self.module = source_of(model, weights_dir).build()
+        self._predict = module_predictor(self.module)
 
     def __call__(self, lr):
-        with torch.inference_mode():
-            out = self.module(torch.from_numpy(np.ascontiguousarray(lr, dtype=np.float32))[None, None])
-        return out[0, 0].numpy()
+        return self._predict(lr)
 
 
 class OnnxPredictor:

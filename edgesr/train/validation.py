@@ -5,23 +5,10 @@ behind ``edgesr eval``; the module runs in float32 on the CPU as ``edgesr eval -
 runs it, so a validation PSNR is the number ``edgesr eval`` gives for the same weights.
 """
 
-import numpy as np
-import torch
-
 from edgesr.eval.datasets import image_files, resolve_dataset
 from edgesr.eval.evaluate import evaluate
+from edgesr.eval.predictors import module_predictor
 from edgesr.eval.prepare import prepared
-
-
-def module_predictor(module):
-    """H×W float32 LR → sH×sW float32 output of ``module`` (unclamped), as the eval's torch predictor."""
-
-    def predict(lr):
-        with torch.inference_mode():
-            out = module(torch.from_numpy(np.ascontiguousarray(lr, dtype=np.float32))[None, None])
-        return out[0, 0].numpy()
-
-    return predict
 
 
 class Validator:
