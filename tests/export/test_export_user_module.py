@@ -7,32 +7,18 @@ from pathlib import Path
 
 import onnx
 import pytest
-import torch
-from torch import nn
 
 from blocked_imports import run_without
 from edgesr_export import ModelDescription, export_bundle, export_models
 from edgesr_runtime import bundle as bundle_io
+from host.user_models.tiny_factories import tiny as tiny_factory  # tests/host/user_models/tiny_factories.py
 
 REPO = Path(__file__).resolve().parents[2]
 RESOLUTION = "48x36"
 
 
-class TinyShuffle(nn.Module):
-    """One 3x3 convolution to scale² channels and a pixel shuffle: the smallest learned upscaler."""
-
-    def __init__(self, scale):
-        super().__init__()
-        self.conv = nn.Conv2d(1, scale * scale, 3, padding=1)
-        self.shuffle = nn.PixelShuffle(scale)
-
-    def forward(self, x):
-        return self.shuffle(self.conv(x))
-
-
 def tiny(scale=2, seed=0):
-    torch.manual_seed(seed)
-    return TinyShuffle(scale).eval()
+    return tiny_factory(scale, seed).eval()
 
 
 def describe(model_id="tiny-shuffle_s2", scale=2):
