@@ -35,6 +35,24 @@ def measured_fronts(table):
     return order[columns]
 
 
+def outside_zoo(table):
+    """The rows of models outside the zoo: each timed configuration (a quality-only row where a model has none),
+    with the fastest zoo configuration of the same scale, device and mode that is at least as sharp
+    (``zoo_match``, ``zoo_match_fps``; empty where no zoo model measured there is as sharp)."""
+    yours = table[table["source"] != "zoo"]
+    is_timed = yours["fps"].notna()
+    yours = yours[is_timed | ~yours["model"].isin(yours.loc[is_timed, "model"])].copy()
+    zoo = timed(table[table["source"] == "zoo"])
+    matches, match_fps = [], []
+    for _, row in yours.iterrows():
+        peers = zoo[(zoo[FRONT_GROUP] == row[FRONT_GROUP]).all(axis=1) & (zoo["psnr_used_db"] >= row["psnr_used_db"])]
+        best = fastest_per_model(peers).head(1)
+        matches.append(best["model"].iloc[0] if len(best) else "")
+        match_fps.append(best["fps"].iloc[0] if len(best) else np.nan)
+    yours["zoo_match"], yours["zoo_match_fps"] = matches, match_fps
+    return yours
+
+
 def paper_fronts(paper):
     """The paper's Pareto-optimal models per scale and paper device, fastest first."""
     import pandas as pd
@@ -94,7 +112,9 @@ def correlation_records(labels, part):
         subsets.append(("all", part))
     records = []
     for scale, subset in subsets:
-        record = dict(labels, scale=scale, n=len(subset))
+        paper_speeds = subset[["paper_fps_" + short for short, _, _ in PAPER_DEVICES]].astype(float)
+        with_paper = np.isfinite(subset["fps"].to_numpy(float)) & np.isfinite(paper_speeds.to_numpy()).any(axis=1)
+        record = dict(labels, scale=scale, n=int(with_paper.sum()))  # models outside the zoo have no paper speed
         for short, _, _ in PAPER_DEVICES:
             rho, p = _spearman(subset["fps"].to_numpy(float), subset["paper_fps_" + short].to_numpy(float))
             record.update({"rho_" + short: rho, "p_" + short: p})

@@ -144,18 +144,20 @@ def _measured_front_blocks(ctx):
 
 
 def _your_model_blocks(ctx):
-    """Every configuration of a model outside the zoo, beside the zoo's front of its scale and device."""
-    yours = ctx.table[ctx.table["source"] != "zoo"]
+    """Every timed configuration of a model outside the zoo (its quality-only row where it has none)."""
+    yours = analysis.outside_zoo(ctx.table)
     if yours.empty:
         return []
     columns = [("model", "model", ""), ("source", "source", ""), ("family", "family", ""), ("scale", "scale", "int"),
                ("parameters", "parameters", "int"), ("device", "device", ""), ("runtime", "runtime", ""),
                ("precision", "precision", ""), ("fps", "fps", "num"), ("psnr_used_db", "PSNR (dB)", "db"),
-               ("psnr_source", "PSNR from", ""), ("on_front", "on our front", "")]
+               ("psnr_source", "PSNR from", ""), ("on_front", "on our front", ""),
+               ("zoo_match", "fastest zoo model as sharp", ""), ("zoo_match_fps", "its fps", "num")]
     return [Heading(2, "Your models — measured here"),
             Text("Models outside the zoo (source \"user\": a module factory; \"trained\": a run of `edgesr train`), "
                  "measured like the zoo and on the same axes (crosses in the figures). They have no paper numbers; "
-                 "\"on our front\" is against every model measured at the same scale, device and bench mode."),
+                 "\"on our front\" is against every model measured at the same scale, device and bench mode; the last "
+                 "two columns name the fastest zoo model measured there with at least the same PSNR."),
             frame_table(yours, columns)]
 
 

@@ -6,7 +6,8 @@
   Absent, or returning None: the module itself is exported.
 * ``module.filter_bank()`` → an ``edgesr_runtime.filterbank.FilterBank`` when the module is a bank of
   single-channel filters on the low-resolution image followed by a reduction and a depth-to-space
-  (the opencv runtime's artifact). Absent, or None: no such artifact.
+  (the opencv runtime's artifact). Absent, or None: no such artifact. It is a deployment form too, so
+  ``graph="reference"`` bundles leave it out.
 
 Every form is proven like the module itself: its artifacts pass the parity gate against the golden
 outputs of the *reference* module.
@@ -25,7 +26,9 @@ def graph_for(module, runtime, graph):
     return form, tuple(getattr(form, "rewrites", ()))
 
 
-def filter_bank_of(module):
-    """The module's FilterBank, or None."""
+def filter_bank_of(module, graph="optimised"):
+    """The module's FilterBank, or None (always None for ``graph="reference"``: the literal module only)."""
+    if graph == "reference":
+        return None
     method = getattr(module, "filter_bank", None)
     return method() if callable(method) else None

@@ -289,7 +289,7 @@ def export_bundle(module, description, target, out_dir, options=None, force=Fals
         parameters = sum(p.numel() for p in module.parameters())
         manifest = new_manifest(description, target, resolved, parameters, lr_height, lr_width)
         job = Job(description, target, resolved, module, work, lr_height, lr_width, [], manifest,
-                  filter_bank=deployment.filter_bank_of(module))
+                  filter_bank=deployment.filter_bank_of(module, resolved["graph"]))
         _write_golden(job, golden.golden_inputs(description.scale, lr_height, lr_width, resolved["golden"],
                                                 dynamic=resolved.get("dynamic", False)))
         for spec in select_artifacts(target, resolved["precision"]):

@@ -45,6 +45,7 @@ def test_onnx_and_tflite_fp32_fp16_match_pytorch(family, scale, tmp_path, shared
         literal = export_zoo_model(model_id, "cpu", tmp_path / "literal", {"resolution": RESOLUTION, "graph": "reference"},
                                    weights_dir=shared_weights)
         assert literal.valid and _by_name(literal)["tflite-fp32"]["rewrites"] == ["CroppedConvTranspose2d"]
+        assert "opencv-fp32" not in _by_name(literal)  # the filter bank is a deployment form, not the literal graph
 
     dynamic = export_zoo_model(model_id, "onnx", tmp_path, {"resolution": RESOLUTION, "dynamic": True},
                                weights_dir=shared_weights)

@@ -338,6 +338,8 @@ def test_the_report_places_a_user_model_beside_the_zoo(swept, tmp_path):
     assert set(table.loc[table["model"] == "Bicubic_s2", "source"]) == {"zoo"}
     text = (tmp_path / "report.md").read_text()
     assert "## Your models — measured here" in text and "| tiny_s2 | user |" in text
+    yours = text.split("## Your models")[1].split("\n## ")[0]
+    assert yours.count("| tiny_s2 |") == 1  # its timed row; the quality-only row is folded into it
     assert any(p.endswith("pareto_x2_test-host.png") for p in written)
 
 

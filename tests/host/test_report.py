@@ -435,10 +435,11 @@ def test_rank_correlation_pools_each_models_fastest_configuration():
     rows = [{"model": m, "scale": 2, "device": "vm", "mode": "model", "runtime": rt, "precision": "fp32", "fps": fps,
              "paper_fps_agx": paper[m], "paper_fps_rpi": paper[m], "paper_fps_maxq": np.nan}
             for m, configs in ours.items() for rt, fps in configs]
+    rows.append(dict(rows[0], model="mine", fps=99.0, paper_fps_agx=np.nan, paper_fps_rpi=np.nan))  # no paper speed
     result = rank_correlation(pd.DataFrame(rows))
     pooled = result[result["runtime"] == FASTEST_PER_MODEL].iloc[0]
     fastest = [50.0, 60.0, 30.0, 40.0]  # a, b, c, d
-    assert pooled["n"] == 4 and pooled["precision"] == "any"
+    assert pooled["n"] == 4 and pooled["precision"] == "any"  # "mine" has no paper speed: not counted
     assert pooled["rho_agx"] == pytest.approx(spearmanr(fastest, list(paper.values())).statistic)  # 0.4
     assert np.isnan(pooled["rho_maxq"])  # no paper numbers: said as such, not 0
     per_runtime = result[result["runtime"] == "onnxruntime"].iloc[0]
@@ -446,3 +447,25 @@ def test_rank_correlation_pools_each_models_fastest_configuration():
 
     single = pd.DataFrame([r for r in rows if r["runtime"] == "litert"])
     assert FASTEST_PER_MODEL not in set(rank_correlation(single)["runtime"])  # one series: nothing to pool
+
+
+def test_a_model_outside_the_zoo_is_set_beside_the_fastest_zoo_model_as_sharp():
+    import pandas as pd
+
+    from edgesr.report.analysis import outside_zoo
+
+    def row(model, source, fps, psnr, device="vm", scale=2):
+        return {"model": model, "source": source, "scale": scale, "device": device, "mode": "model" if device else "",
+                "runtime": "onnxruntime" if device else "torch", "fps": fps, "psnr_used_db": psnr}
+
+    table = pd.DataFrame([
+        row("zoo-fast-blurry", "zoo", 500.0, 30.0), row("zoo-sharp", "zoo", 20.0, 31.5),
+        row("zoo-sharper-slower", "zoo", 10.0, 32.0), row("zoo-other-scale", "zoo", 900.0, 33.0, scale=3),
+        row("mine", "trained", 1.0, 31.4), row("mine", "trained", np.nan, 31.4, device=""),  # + its quality-only row
+        row("untimed", "user", np.nan, 30.5, device=""), row("best", "user", 2.0, 40.0),
+    ])
+    yours = outside_zoo(table).set_index("model")
+    assert list(yours.index) == ["mine", "untimed", "best"]  # mine's quality-only row folded into its timed one
+    assert (yours.loc["mine", "zoo_match"], yours.loc["mine", "zoo_match_fps"]) == ("zoo-sharp", 20.0)
+    assert yours.loc["best", "zoo_match"] == "" and np.isnan(yours.loc["best", "zoo_match_fps"])
+    assert yours.loc["untimed", "zoo_match"] == ""  # no device/mode: nothing measured beside it
