@@ -24,11 +24,12 @@ order) and ``form.rewrites``, the names of the rewrites it carries:
   commutes with a permutation), so runtimes can fuse it into the convolution.
 * ``prelu-as-leaky-relu`` (FSRCNN): PReLU with one shared slope is LeakyReLU(slope), which runtimes
   fuse into the convolution.
-* ``channels-last`` (LiteRT): reductions over the last axis of N × H × W × s² × C and the
-  depth-to-space as one transpose, which the TFLite converter keeps without NCHW round trips.
+* ``channels-last`` (LiteRT, except for 2-4 channels): reductions over the last axis of N × H × W × s² × C
+  and the depth-to-space as one transpose, which the TFLite converter keeps without NCHW round trips.
 
-``RUNTIME_OPTIONS`` holds the variant measured fastest per runtime (benchmarks/peers ``--graphs``);
-``deployment_form(module, runtime, softmax=..., channels_last=...)`` overrides it.
+``runtime_options(runtime, channels)`` is the variant measured fastest per runtime (``RUNTIME_OPTIONS``;
+on LiteRT NCHW for 2-4 channels per sub-pixel); ``deployment_form(module, runtime, softmax=...,
+channels_last=...)`` overrides it.
 
 Every form exports with standard ONNX ops at opset <= 17 (Conv, DepthToSpace, ReduceMax/Sum, Exp,
 Sub, Div, Mul, Softmax, Reshape, Transpose, Tanh, Sigmoid, LeakyRelu) that TensorRT 8.5's parser
@@ -254,16 +255,31 @@ RUNTIME_OPTIONS = {
     "onnxruntime": {"softmax": "expsum", "channels_last": False},
     "litert": {"softmax": "expsum", "channels_last": True},
 }
+# LiteRT with 2-4 channels per sub-pixel: NCHW is faster (reducing over a last axis of 2-4 values costs more
+# than the NCHW round trips it saves). NCHW ÷ NHWC time, interleaved rounds, 2 threads, x86 XNNPACK: C = 2-4
+# 0.54-0.94 (one eSR-MAX ×3 row 1.12), C = 1 1.15, C = 5 0.93-1.06, C >= 6 1.00-1.43
+# (benchmarks/peers/results/litert-layouts-2026-12-03.md).
+LITERT_NCHW_CHANNELS = range(2, 5)
 
 
-def make_form(module, runtime, options, build):
-    """Finish ``build(options) -> (form, rewrites)`` for ``module``: the runtime's options (RUNTIME_OPTIONS,
-    overridden by ``options``), eval mode, frozen parameters, ``form.rewrites`` and ``form.config``."""
+def runtime_options(runtime, channels=None):
+    """The options measured fastest on ``runtime`` for a form that reduces over ``channels`` (C) planes."""
     _check_runtime(runtime)
-    unknown = set(options) - set(RUNTIME_OPTIONS[runtime])
+    options = dict(RUNTIME_OPTIONS[runtime])
+    if runtime == "litert" and channels in LITERT_NCHW_CHANNELS:
+        options["channels_last"] = False
+    return options
+
+
+def make_form(module, runtime, options, build, channels=None):
+    """Finish ``build(options) -> (form, rewrites)`` for ``module``: the runtime's options (``runtime_options``
+    for its ``channels``, overridden by ``options``), eval mode, frozen parameters, ``form.rewrites`` and
+    ``form.config``."""
+    defaults = runtime_options(runtime, channels)
+    unknown = set(options) - set(defaults)
     if unknown:
         raise ValueError("unknown deployment option(s): %s" % ", ".join(sorted(unknown)))
-    options = dict(RUNTIME_OPTIONS[runtime], **options)
+    options = dict(defaults, **options)
     form, rewrites = build(options)
     form = form.eval()
     for parameter in form.parameters():

@@ -77,7 +77,7 @@ class _ShuffledFilter(nn.Module):
 
     def deployment_form(self, runtime="onnxruntime", **options):
         return deploy.make_form(self, runtime, options, lambda o: deploy.attention_form(
-            None, self.filter, self.shuffle.upscale_factor, self.channels, self.combine, o))
+            None, self.filter, self.shuffle.upscale_factor, self.channels, self.combine, o), self.channels)
 
     def filter_bank(self):
         """C = 1: a softmax over one channel is exactly 1, so the output is the value filters."""
@@ -98,7 +98,7 @@ class ESRMax(_ShuffledFilter):
 
     def deployment_form(self, runtime="onnxruntime", **options):
         return deploy.make_form(self, runtime, options, lambda o: deploy.max_form(
-            self.filter, self.shuffle.upscale_factor, o))
+            self.filter, self.shuffle.upscale_factor, o), self.channels)
 
     def filter_bank(self):
         scale = self.shuffle.upscale_factor
@@ -155,7 +155,8 @@ class ESRCNN(nn.Module):
 
     def deployment_form(self, runtime="onnxruntime", **options):
         return deploy.make_form(self, runtime, options, lambda o: deploy.attention_form(
-            self.filter[:-2], self.filter[-2], self.filter[-1].upscale_factor, self.channels, "key*key", o))
+            self.filter[:-2], self.filter[-2], self.filter[-1].upscale_factor, self.channels, "key*key", o),
+            self.channels)
 
 
 @register_family("ESPCN", "depth", "features")

@@ -46,9 +46,13 @@ def test_tflite_artifacts_carry_the_litert_form(tmp_path, shared_weights):
     report = export_zoo_model("eSR-MAX_s2_K3_C2", "cpu", tmp_path, options, weights_dir=shared_weights)
     assert report.valid, report.artifacts
     by_name = {a["name"]: a for a in bundle_io.load_manifest(report.path)["artifacts"]}
-    assert by_name["tflite-fp32"]["graph_rewrites"] == ["lr-grid-max", "channels-last"]
-    assert by_name["tflite-fp16"]["graph_rewrites"] == ["lr-grid-max", "channels-last"]  # derived from fp32
+    # C = 2: NCHW is LiteRT's faster layout (edgesr.models.deploy.runtime_options)
+    assert by_name["tflite-fp32"]["graph_rewrites"] == ["lr-grid-max"]
+    assert by_name["tflite-fp16"]["graph_rewrites"] == ["lr-grid-max"]  # derived from fp32
     assert by_name["onnx-fp32"]["graph_rewrites"] == ["lr-grid-max"]
+    report = export_zoo_model("eSR-MAX_s2_K3_C5", "cpu", tmp_path, options, weights_dir=shared_weights)
+    by_name = {a["name"]: a for a in bundle_io.load_manifest(report.path)["artifacts"]}
+    assert report.valid and by_name["tflite-fp32"]["graph_rewrites"] == ["lr-grid-max", "channels-last"]
 
 
 class Doubler(nn.Module):

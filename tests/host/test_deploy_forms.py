@@ -172,6 +172,20 @@ def test_forms_record_rewrites_and_leave_the_reference_alone(reference, image):
     assert "subpixel-conv-transpose" in deploy.deployment_form(reference("FSRCNN_s3_D6_S1_M1")).rewrites
 
 
+def test_litert_takes_nchw_for_two_to_four_channels_and_an_option_still_overrides(reference):
+    """benchmarks/peers/results/litert-layouts-2026-12-03.md: NCHW is LiteRT's faster layout for C = 2-4."""
+    def layout(model_id, runtime="litert", **options):
+        return "channels-last" in deploy.deployment_form(reference(model_id), runtime, **options).rewrites
+
+    assert [layout(m) for m in ("eSR-MAX_s2_K3_C1", "eSR-TM_s2_K3_C2", "eSR-TR_s3_K5_C4", "eSR-CNN_s2_C2_D1_S3",
+                                "eSR-TM_s2_K5_C5", "eSR-MAX_s2_K7_C16", "eSR-CNN_s2_C8_D9_S15")] == \
+        [True, False, False, False, True, True, True]
+    assert layout("eSR-TM_s2_K3_C2", channels_last=True) and not layout("eSR-TM_s2_K7_C16", channels_last=False)
+    assert not layout("eSR-TM_s2_K7_C16", "onnxruntime")  # ONNX Runtime: NCHW for every C
+    assert deploy.runtime_options("litert", 3) == {"softmax": "expsum", "channels_last": False}
+    assert deploy.runtime_options("litert") == deploy.RUNTIME_OPTIONS["litert"]
+
+
 def test_unknown_modules_runtimes_and_options_are_refused(reference):
     with pytest.raises(TypeError, match="no deployment form"):
         deploy.deployment_form(torch.nn.Conv2d(1, 1, 3))
