@@ -60,8 +60,7 @@ def check_store_file(path, writing=True):
         if problem is None and os.path.isfile(path) and not os.access(path, os.W_OK):
             problem = "no permission to write it"
     if problem:
-        raise EdgesrError("cannot write results store %s: %s" % (path, problem),
-                          "choose a writable location for the store")
+        raise _unwritable(path, problem)
     if not os.path.exists(path):
         return
     if os.path.isdir(path):
@@ -122,6 +121,11 @@ def _folder_problem(path):
     return None
 
 
+def _unwritable(path, problem):
+    """The EdgesrError for a store that cannot be written where it is (``problem`` says why)."""
+    return EdgesrError("cannot write results store %s: %s" % (path, problem), "choose a writable location for the store")
+
+
 def _read_schema(path):
     """(table names, meta dict) of an SQLite file, opened read-only."""
     try:
@@ -143,8 +147,7 @@ def _database_error(path, err):
     text = str(err)
     problem = _folder_problem(path) if ("unable to open" in text or "readonly" in text) else None
     if problem:
-        return EdgesrError("cannot write results store %s: %s" % (path, problem),
-                           "choose a writable location for the store")
+        return _unwritable(path, problem)
     if "full" in text:
         fix = "free some space or write the store somewhere else"
     elif "readonly" in text or "read-only" in text:
