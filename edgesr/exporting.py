@@ -5,8 +5,6 @@ module is the one place where zoo ids become those two things. ``export_sources`
 any resolved ``edgesr.models.source.ModelSource`` (zoo, user factory or trained run).
 """
 
-import functools
-
 import edgesr
 from edgesr.models import ModelConfig, create_model, get_config
 from edgesr_export import batch, exporter
@@ -32,13 +30,6 @@ def export_zoo_model(model_id, target, out_dir, options=None, weights_dir=None, 
     description = describe(model_id)
     return exporter.export_bundle(build(description, weights_dir), description, target, out_dir, options,
                                   force=force, log=log)
-
-
-def export_zoo_models(model_ids, target, out_dir, options=None, weights_dir=None, force=False, store=None,
-                      progress=True, log=print):
-    """``edgesr_export.export_models`` over zoo ids: a BatchReport; modules are built one at a time."""
-    return batch.export_models([describe(m) for m in model_ids], functools.partial(build, weights_dir=weights_dir),
-                               target, out_dir, options, force=force, store=store, progress=progress, log=log)
 
 
 def export_sources(sources, target, out_dir, options=None, force=False, store=None, progress=True, log=print):

@@ -14,7 +14,7 @@ import os
 
 import ray
 
-from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.errors import EdgesrError, first_line
 from edgesr_runtime.harness import MeasureRequest, latency_done, record_failure, write_latency
 from edgesr_runtime.harness.latency_rows import device_label, planned_setting_key
 from edgesr_runtime.progress import Progress
@@ -141,7 +141,7 @@ def _commit_latency(plan, store, device, model_id, ref):
     try:
         outcome = ray.get(ref)
     except (ray.exceptions.RayError, EdgesrError) as err:  # retries spent, or an error the task did not expect
-        outcome = {"model": model_id, "status": "failed", "stage": "latency", "reason": _first_line(err)}
+        outcome = {"model": model_id, "status": "failed", "stage": "latency", "reason": first_line(err)}
     if outcome["status"] != "ok":
         record_failure(store, model_id, device, outcome["stage"], outcome["reason"])
         return "failed", "FAILED (%s): %s" % (outcome["stage"], outcome["reason"])
@@ -156,13 +156,8 @@ def _commit_quality(plan, store, device, task, ref):
     try:
         task, kind, payload = ray.get(ref)
     except ray.exceptions.RayError as err:
-        kind, payload = jobs.FAILURE, {"stage": "eval", "reason": _first_line(err), "error": type(err).__name__}
+        kind, payload = jobs.FAILURE, {"stage": "eval", "reason": first_line(err), "error": type(err).__name__}
     jobs.record(store, task, kind, payload)
     if kind == jobs.FAILURE:
         return "failed", payload["reason"]
     return "ok", "PSNR %.3f dB" % payload["psnr"]
-
-
-def _first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

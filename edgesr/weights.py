@@ -17,7 +17,7 @@ from pathlib import Path
 import platformdirs
 
 from edgesr_runtime.bundle import sha256_file
-from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.errors import EdgesrError, first_line
 from edgesr_runtime.files import atomic_open, ensure_folder
 
 ENV_VAR = "EDGESR_WEIGHTS"
@@ -113,25 +113,32 @@ def verify_file(path, expected=None):
 
 def load_state_dict(module, model_id, weights_dir=None):
     """Verify and load the authors' weights into ``module`` with strict key matching (float32, CPU)."""
-    import torch
-
     path = find_weights(model_id, weights_dir)
     own_digest = folder_manifest(path.parent).get(path.name) if weights_dir is not None else None
     verify_file(path, own_digest)
+    load_into(module, path, "the %s architecture" % model_id, "delete it and run `edgesr weights download`")
+    return path
+
+
+def load_into(module, path, architecture, fix):
+    """``torch.load(path, weights_only=True)`` into ``module`` (strict keys, floats as float32, CPU).
+
+    Call it only after the file's sha256 was checked. Any failure is one EdgesrError naming the file
+    and ``architecture`` (what the weights should fit), with ``fix``.
+    """
+    import torch
+
     try:
         state = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as err:  # torch raises several types for unreadable files
-        raise EdgesrError("cannot read weights %s: %s" % (path, str(err).splitlines()[0]),
-                          "delete it and run `edgesr weights download`") from None
-    state = {k: v.float() for k, v in state.items()}
+        raise EdgesrError("cannot read weights %s: %s" % (path, first_line(err)), fix) from None
     try:
-        module.load_state_dict(state, strict=True)
-    except RuntimeError as err:
-        raise EdgesrError(
-            "weights %s do not fit the %s architecture: %s" % (path.name, model_id, str(err).splitlines()[1].strip()),
-            "check that the file belongs to this model id",
-        ) from None
-    return path
+        module.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=True)
+    except (AttributeError, RuntimeError, TypeError) as err:  # not a state dict, or other keys / shapes
+        lines = str(err).strip().splitlines()
+        detail = lines[1].strip() if len(lines) > 1 else first_line(err)  # torch's line 0 is a generic header
+        raise EdgesrError("weights %s do not fit %s: %s" % (os.path.basename(path), architecture, detail[:300]),
+                          fix) from None
 
 
 def download(model_ids, dest=None, base_url=None, progress=None):

@@ -40,10 +40,11 @@ import torch
 import edgesr
 from edgesr import exporting
 from edgesr.models.build import count_parameters, create_model
+from edgesr.weights import load_into
 from edgesr.models.registry import get_config, parse_model_id, resolve_models
 from edgesr_export.description import ModelDescription
 from edgesr_runtime.bundle import inside_bundle, sha256_file
-from edgesr_runtime.errors import EdgesrError
+from edgesr_runtime.errors import EdgesrError, first_line
 
 KINDS = ("zoo", "user", "trained")
 TRAINED_FORMAT = "edgesr-trained/1"
@@ -187,13 +188,13 @@ def load_factory(target, name, spec):
             except Exception as err:
                 del sys.modules[module_name]
                 raise EdgesrError("model spec %r: running %s failed: %s: %s" % (spec, target, type(err).__name__,
-                                                                                _first_line(err)),
+                                                                                first_line(err)),
                                   "fix the error in that file") from None
     else:
         try:
             module = importlib.import_module(target)
         except ImportError as err:
-            raise EdgesrError("model spec %r: cannot import %s (%s)" % (spec, target, _first_line(err)),
+            raise EdgesrError("model spec %r: cannot import %s (%s)" % (spec, target, first_line(err)),
                               "install the package or add its folder to PYTHONPATH, or give a file path") from None
     factory = getattr(module, name, None)
     if not callable(factory):
@@ -220,7 +221,7 @@ def _call(factory, arguments, spec):
     except EdgesrError:
         raise
     except Exception as err:
-        raise EdgesrError("model spec %r: the factory raised %s: %s" % (spec, type(err).__name__, _first_line(err)),
+        raise EdgesrError("model spec %r: the factory raised %s: %s" % (spec, type(err).__name__, first_line(err)),
                           "check the spec's arguments against the factory's signature") from None
     if not isinstance(module, torch.nn.Module):
         raise EdgesrError("model spec %r: the factory returned %s, expected a torch.nn.Module"
@@ -247,7 +248,7 @@ def check_contract(module, scale, what):
             out = module.float().eval()(inputs)
     except Exception as err:
         raise EdgesrError("%s fails on a %s float32 luma input: %s: %s" % (what, "×".join(map(str, CONTRACT_INPUT)),
-                                                                       type(err).__name__, _first_line(err)),
+                                                                       type(err).__name__, first_line(err)),
                           CONTRACT_HINT) from None
     got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
     if got != expected:
@@ -399,12 +400,7 @@ def load_weights(module, folder, record, path):
         raise EdgesrError("%s does not match the sha256 in %s (%s..., expected %s...)"
                           % (weights, path, digest[:12], record["sha256"][:12]),
                           "the file changed or is damaged: re-run `edgesr train` or restore it")
-    try:
-        state = torch.load(weights, map_location="cpu", weights_only=True)
-        module.load_state_dict(state, strict=True)
-    except Exception as err:
-        raise EdgesrError("%s does not load into %s: %s" % (weights, record["architecture"], _first_line(err)),
-                          "the run's architecture and weights disagree: re-run `edgesr train`") from None
+    load_into(module, weights, record["architecture"], "the run's architecture and weights disagree: re-run `edgesr train`")
     return module
 
 
@@ -432,8 +428,3 @@ def _trained(spec, pretrained):
                        metadata={"source": "trained", "spec": spec, "architecture": record["architecture"],
                                  "weights_sha256": record["sha256"]},
                        _make=make, _first=module)
-
-
-def _first_line(err):
-    text = str(err).strip()
-    return text.splitlines()[0][:300] if text else type(err).__name__

@@ -14,6 +14,12 @@ class EdgesrError(Exception):
         super().__init__(problem if not fix else "%s (fix: %s)" % (problem, fix))
 
 
+def first_line(err):
+    """The first line of an exception message, at most 300 characters (runtimes print pages of them)."""
+    lines = str(err).strip().splitlines()
+    return lines[0][:300] if lines else type(err).__name__
+
+
 class MissingBackendError(EdgesrError):
     """An optional runtime or converter is not installed; the fix is the install command."""
 

@@ -15,7 +15,8 @@ from edgesr_runtime.store import ResultStore
 
 from blocked_imports import run_without
 
-from edgesr.exporting import export_zoo_models
+from edgesr.exporting import export_sources
+from edgesr.models.source import resolve_all
 
 REPO = Path(__file__).resolve().parents[2]
 RESOLUTION = "96x72"
@@ -34,12 +35,13 @@ def bundles(tmp_path_factory, shared_weights):
     pytest.importorskip("litert_torch", reason="the rpi bundle needs litert-torch (edgesr-export[tflite])")
     out = tmp_path_factory.mktemp("bundles")
     store = ResultStore(str(out / "results.db"))
-    common = dict(weights_dir=shared_weights, store=store, progress=False, log=lambda m: None)
+    common = dict(store=store, progress=False, log=lambda m: None)
     # full static INT8 of the literal graph breaks the softmax attention: an artifact refused at export
     # (PSNR drop over the limit) that also fails the device check
-    rpi = export_zoo_models(["eSR-TM_s2_K7_C16"], "rpi", out, {"resolution": RESOLUTION, "graph": "reference",
-                                                                "int8_recipes": "static"}, **common)
-    jetson = export_zoo_models(["eSR-TM_s2_K7_C16", "Bicubic_s2"], "jetson", out, {"resolution": RESOLUTION}, **common)
+    rpi = export_sources(resolve_all("eSR-TM_s2_K7_C16", shared_weights), "rpi", out,
+                         {"resolution": RESOLUTION, "graph": "reference", "int8_recipes": "static"}, **common)
+    jetson = export_sources(resolve_all("eSR-TM_s2_K7_C16,Bicubic_s2", shared_weights), "jetson", out,
+                            {"resolution": RESOLUTION}, **common)
     store.close()
     return {"out": out, "rpi": rpi.bundles[0].path, "jetson": jetson.bundles[0].path, "jetson_report": jetson}
 
@@ -119,11 +121,12 @@ def test_not_a_bundle(tmp_path):
 
 
 def test_resume_skips_complete_valid_bundles_and_redoes_the_rest(bundles, shared_weights):
-    common = dict(weights_dir=shared_weights, progress=False, log=lambda m: None)
-    again = export_zoo_models(["eSR-TM_s2_K7_C16", "Bicubic_s2"], "jetson", bundles["out"],
-                              {"resolution": RESOLUTION}, **common)
+    common = dict(progress=False, log=lambda m: None)
+    again = export_sources(resolve_all("eSR-TM_s2_K7_C16,Bicubic_s2", shared_weights), "jetson", bundles["out"],
+                           {"resolution": RESOLUTION}, **common)
     assert [b.status for b in again.bundles] == ["skipped", "skipped"]
-    other = export_zoo_models(["Bicubic_s2"], "jetson", bundles["out"], {"resolution": "48x36"}, **common)
+    other = export_sources(resolve_all("Bicubic_s2", shared_weights), "jetson", bundles["out"], {"resolution": "48x36"},
+                           **common)
     assert other.bundles[0].status == "exported"  # new options: not the same bundle any more
 
 

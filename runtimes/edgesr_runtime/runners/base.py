@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from ..errors import EdgesrError
+from ..errors import EdgesrError, first_line  # noqa: F401 (first_line: re-exported for the runners)
 
 LAYOUTS = ("NCHW", "NHWC")
 
@@ -186,7 +186,3 @@ def corrupt_model_error(path, kind, err):
     )
 
 
-def first_line(err):
-    """The first line of an exception message (runtimes print pages of them)."""
-    lines = str(err).strip().splitlines()
-    return lines[0][:300] if lines else type(err).__name__
