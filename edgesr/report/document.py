@@ -273,8 +273,9 @@ def _reference_blocks(ctx):
     ours, theirs, both = ctx.reference["models"]
     blocks = [Heading(2, "This run against the reference run"),
               Text("Reference: %s. Each side is reduced to one point per model, its fastest timed configuration "
-                   "(what --runtime auto deploys); %d models here, %d in the reference, %d in both. Compare runs "
-                   "made on the same machine: a speed ratio across machines measures the machines."
+                   "(what --runtime auto deploys); %d models here, %d in the reference, %d in both: the tables below "
+                   "are over the models in both. Compare runs made on the same machine: a speed ratio across "
+                   "machines measures the machines."
                    % (ctx.reference_label, ours, theirs, both))]
     speed = [("family", "family", ""), ("n", "models", "int"), ("median_ratio", "median speed-up ×", "num"),
              ("min_ratio", "min ×", "num"), ("max_ratio", "max ×", "num"), ("share_faster", "share faster", "num")]

@@ -99,12 +99,18 @@ def correlation_by_scale(current, reference):
 
 
 def compare(table, reference_table):
-    """The three comparison tables of ``table`` (this run) against ``reference_table``; EdgesrError if disjoint."""
+    """The three comparison tables of ``table`` (this run) against ``reference_table``; EdgesrError if disjoint.
+
+    All three are over the models timed in both runs, so a reference that covers a slice of this run (e.g.
+    ``--shard 1/8`` with ``--graph reference``) compares that slice on both sides, fronts included.
+    """
     current, reference = points(table), points(reference_table)
-    if not set(current.index) & set(reference.index):
+    common = sorted(set(current.index) & set(reference.index))
+    if not common:
         raise EdgesrError("the reference has no timed model in common with the inputs",
                           "compare runs over the same models (same --models) on the same machine")
+    sizes = (len(current), len(reference), len(common))
+    current, reference = current.loc[common], reference.loc[common]
     return {"speed": speed_by_family(current, reference), "fronts": fronts_by_scale(current, reference),
-            "correlation": correlation_by_scale(current, reference),
-            "models": (len(current), len(reference), len(set(current.index) & set(reference.index)))}
+            "correlation": correlation_by_scale(current, reference), "models": sizes}
 

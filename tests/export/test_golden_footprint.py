@@ -6,7 +6,8 @@ import pytest
 from edgesr_runtime import bundle as bundle_io
 from edgesr_runtime.check import PASS, check_bundle
 
-from edgesr.exporting import export_zoo_models
+from edgesr.exporting import export_sources
+from edgesr.models.source import resolve_all
 
 FULL_HD = "1920x1080"
 GOLDEN_BUDGET = 1 << 20
@@ -16,8 +17,8 @@ MODELS = ("eSR-TM_s2_K3_C2", "eSR-CNN_s3_C2_D1_S3", "Bicubic_s4")
 
 @pytest.mark.parametrize("model_id", MODELS)
 def test_full_hd_golden_data_fits_in_1_mb_and_checks(tmp_path, shared_weights, model_id):
-    report = export_zoo_models([model_id], "onnx", tmp_path, {"resolution": FULL_HD}, weights_dir=shared_weights,
-                               progress=False, log=lambda message: None)
+    report = export_sources(resolve_all(model_id, shared_weights), "onnx", tmp_path, {"resolution": FULL_HD},
+                            progress=False, log=lambda message: None)
     bundle = report.bundles[0]
     assert bundle.status == "exported" and bundle.valid, bundle
     folder = tmp_path / ("%s-onnx" % model_id)

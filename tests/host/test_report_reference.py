@@ -91,6 +91,26 @@ def test_report_cli_adds_the_section_and_refuses_a_bad_reference(stores, tmp_pat
         assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr
 
 
+def test_a_reference_slice_compares_that_slice_on_both_sides(stores, tmp_path):
+    reference, current = stores
+    part = tmp_path / "part.db"  # the reference of two models only: Bicubic and ESPCN
+    with ResultStore(str(part)) as store:
+        for model in ("Bicubic_s2", "ESPCN_s2_D0_S15"):
+            psnr, fps, _ = POINTS[model]
+            store.put("latency", model, "onnxruntime", "fp32", {"fps": fps, "mode": "model"},
+                      dataset="model:1080x1920/t2", device="vm")
+            store.put("quality", model, "onnxruntime", "fp32", {"psnr": psnr, "ssim": 0.9, "images": 14},
+                      dataset="Set14")
+    result = compare(_table(current), _table(str(part)))
+    assert result["models"] == (4, 2, 2)
+    assert result["speed"].set_index("family").loc["all", "n"] == 2
+    fronts = result["fronts"].set_index("scale")
+    # between these two, ESPCN (31.2 dB) is sharper and Bicubic faster on both sides: no model left or
+    # joined; over the whole current run eSR-MAX/eSR-TM would dominate both and show as "joined"
+    assert fronts.loc[2, "reference_front"] == 2 and fronts.loc[2, "front"] == 2
+    assert fronts.loc[2, "joined"] == "–" and fronts.loc[2, "left"] == "–"
+
+
 def test_disjoint_runs_are_refused(stores, tmp_path):
     reference, _ = stores
     other = tmp_path / "other.db"
