@@ -40,8 +40,8 @@ import torch
 import edgesr
 from edgesr import exporting
 from edgesr.models.build import count_parameters, create_model
-from edgesr.weights import load_into
 from edgesr.models.registry import get_config, parse_model_id, resolve_models
+from edgesr.weights import load_into
 from edgesr_export.description import ModelDescription
 from edgesr_runtime.bundle import inside_bundle, sha256_file
 from edgesr_runtime.errors import EdgesrError, first_line
@@ -400,7 +400,8 @@ def load_weights(module, folder, record, path):
         raise EdgesrError("%s does not match the sha256 in %s (%s..., expected %s...)"
                           % (weights, path, digest[:12], record["sha256"][:12]),
                           "the file changed or is damaged: re-run `edgesr train` or restore it")
-    load_into(module, weights, record["architecture"], "the run's architecture and weights disagree: re-run `edgesr train`")
+    load_into(module, weights, record["architecture"],
+              "the run's architecture and weights disagree: re-run `edgesr train`")
     return module
 
 

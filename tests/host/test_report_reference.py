@@ -23,9 +23,10 @@ POINTS = {
 RATIOS = {"Bicubic": 2.0, "eSR-MAX": 4.0, "eSR-TM": 4.0, "ESPCN": 3.75}
 
 
-def _store(path, column):
+def _store(path, column, models=tuple(POINTS)):
     with ResultStore(path) as store:
-        for model, values in POINTS.items():
+        for model in models:
+            values = POINTS[model]
             store.put("latency", model, "onnxruntime", "fp32", {"fps": values[column], "mode": "model"},
                       dataset="model:1080x1920/t2", device="vm")
             store.put("quality", model, "onnxruntime", "fp32", {"psnr": values[0], "ssim": 0.9, "images": 14},
@@ -92,16 +93,9 @@ def test_report_cli_adds_the_section_and_refuses_a_bad_reference(stores, tmp_pat
 
 
 def test_a_reference_slice_compares_that_slice_on_both_sides(stores, tmp_path):
-    reference, current = stores
-    part = tmp_path / "part.db"  # the reference of two models only: Bicubic and ESPCN
-    with ResultStore(str(part)) as store:
-        for model in ("Bicubic_s2", "ESPCN_s2_D0_S15"):
-            psnr, fps, _ = POINTS[model]
-            store.put("latency", model, "onnxruntime", "fp32", {"fps": fps, "mode": "model"},
-                      dataset="model:1080x1920/t2", device="vm")
-            store.put("quality", model, "onnxruntime", "fp32", {"psnr": psnr, "ssim": 0.9, "images": 14},
-                      dataset="Set14")
-    result = compare(_table(current), _table(str(part)))
+    _, current = stores
+    part = _store(tmp_path / "part.db", 1, ("Bicubic_s2", "ESPCN_s2_D0_S15"))  # a reference of two models only
+    result = compare(_table(current), _table(part))
     assert result["models"] == (4, 2, 2)
     assert result["speed"].set_index("family").loc["all", "n"] == 2
     fronts = result["fronts"].set_index("scale")

@@ -184,5 +184,3 @@ def corrupt_model_error(path, kind, err):
         "%s is not a valid %s file (truncated or corrupt?): %s" % (os.path.basename(path), kind, first_line(err)),
         "re-export the bundle",
     )
-
-
