@@ -4,6 +4,7 @@ import argparse
 import os
 import sys
 
+from edgesr_export.int8_recipes import DEFAULT_MAX_DROP_DB, DEFAULT_RECIPES
 from edgesr_export.readme import device_commands
 from edgesr_export.targets import TARGETS
 from edgesr_runtime.bundle import load_manifest
@@ -55,9 +56,9 @@ def add_parser(subparsers):
                    help="T91 mosaics: INT8 calibration (default 8); jetson: extra FP16 range-check inputs (default 2)")
     p.add_argument("--validation", type=int, help="Set5+Set14 mosaics for the INT8 PSNR drop (default 4)")
     p.add_argument("--int8-recipes", help="INT8 recipes tried in order, the first within --int8-max-drop kept "
-                   "(default static,dynamic,weight_only)")
-    p.add_argument("--int8-max-drop", type=float, help="largest INT8 PSNR drop against FP32 in dB (default 0.3); "
-                   "above it with every recipe the artifact is refused")
+                   "(default %s)" % DEFAULT_RECIPES)
+    p.add_argument("--int8-max-drop", type=float, help="largest INT8 PSNR drop against FP32 in dB (default %s); "
+                   "above it with every recipe the artifact is refused" % DEFAULT_MAX_DROP_DB)
     p.add_argument("--out", default="./edgesr-bundles", help="output folder (default ./edgesr-bundles)")
     p.add_argument("--store", help="SQLite results store: export and failure rows")
     p.add_argument("--force", action="store_true", help="re-export bundles that are already complete and valid")

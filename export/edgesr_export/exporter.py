@@ -105,7 +105,8 @@ def _tflite_fp16(job, spec):
 
 
 def _tflite_int8(job, spec):
-    """The first INT8 recipe (``int8_recipes`` order) whose PSNR drop is within ``int8_max_drop``."""
+    """The first INT8 recipe (``int8_recipes`` order) whose PSNR drop is within ``int8_max_drop`` and that passes
+    the artifact's parity check."""
     source = job.entries["tflite-fp32"]
     calibration = calibration_inputs(job.description.scale, job.lr_height, job.lr_width, job.options["calibration"])
 
@@ -117,9 +118,23 @@ def _tflite_int8(job, spec):
             reference[:] = reference or int8_quality.fp32_reference(job.module, *size)
             return int8_quality.psnr_drop(job.module, candidate, source["layout"], *size, reference=reference)
 
+    def parity(candidate):
+        with quiet():
+            return _parity_problem(job, spec, source, candidate)
+
     facts = int8_choice.choose(job.path(source["file"]), job.path(spec.file), calibration, source["layout"], measure,
-                               recipes=job.options["int8_recipes"], max_drop_db=job.options["int8_max_drop"])
+                               recipes=job.options["int8_recipes"], max_drop_db=job.options["int8_max_drop"],
+                               parity=parity)
     return dict(_shape_facts(source), **facts)
+
+
+def _parity_problem(job, spec, source, candidate):
+    """None, or why an INT8 candidate fails the parity check its artifact will face (the golden inputs, random
+    ones included: a quantised softmax can divide by zero there)."""
+    entry = dict(_shape_facts(source), name=spec.name, file=os.path.basename(candidate), format=spec.format,
+                 runtime=spec.runtime, precision=spec.precision, status="ok")
+    result = check_mod.check_artifact(str(job.folder), entry, job.samples)
+    return None if result["status"] == check_mod.PASS else result["reason"]
 
 
 def _engine_plan(job, spec):
@@ -174,8 +189,9 @@ def _int8_quality(job, entry, log):
     """The quality gate of an INT8 artifact: its PSNR drop (measured while choosing the recipe) against the limit."""
     quantization = entry["quantization"]
     drop, choice = quantization["psnr"], quantization["choice"]
-    tried = ", ".join("%s %s" % (t["recipe"], "%.2f dB" % t["drop_db"] if "drop_db" in t else
-                                      "skipped" if "skipped" in t else "failed")
+    tried = ", ".join("%s %s%s" % (t["recipe"], "%.2f dB" % t["drop_db"] if "drop_db" in t else
+                                        "skipped" if "skipped" in t else "failed",
+                                        " but fails parity" if t.get("parity_failed") else "")
                       for t in choice["tried"])
     log("  %s: recipe %s, PSNR drop %.3f dB (tried: %s)" % (entry["name"], quantization["recipe"], drop["drop_db"],
                                                            tried))
@@ -206,12 +222,27 @@ def is_done(folder, options, version):
         manifest = bundle_io.load_manifest(folder)
         if manifest.get("status") != "complete" or manifest.get("valid") is not True:
             return False
-        if manifest.get("options") != options_record(options) or manifest.get("edgesr_version") != version:
+        if not _same_bundle(manifest, options_record(options)) or manifest.get("edgesr_version") != version:
             return False
         bundle_io.verify_bundle(folder, manifest)
     except EdgesrError:
         return False
     return True
+
+
+def _same_bundle(manifest, wanted):
+    """True when the manifest's options make the bundle ``wanted`` would: the same options, or the same but for
+    INT8 recipes appended after the one every INT8 choice of the bundle stopped at (they would not be tried,
+    so a release that adds a fallback recipe does not redo finished bundles)."""
+    recorded = manifest.get("options") or {}
+    if recorded == wanted:
+        return True
+    old, new = (str(o.get("int8_recipes", "")).split(",") for o in (recorded, wanted))
+    if dict(recorded, int8_recipes=wanted.get("int8_recipes")) != wanted or new[:len(old)] != old:
+        return False
+    choices = [a.get("quantization", {}).get("choice") for a in manifest.get("artifacts", [])
+               if a.get("precision") == "int8"]
+    return all(c and c.get("passed") for c in choices)
 
 
 def complete_bundle(description, target, out_dir, options=None):

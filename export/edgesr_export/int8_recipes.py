@@ -11,15 +11,26 @@ class Int8Recipe:
     quantizer_recipe: str  # a function name in ai_edge_quantizer.recipe
     quantises: str
     calibrated: bool
-    exp_inputs_float: bool = False  # the ops computing an EXP's argument (softmax logits) stay float
+    float_ops: tuple = ()  # groups of ops that stay float, names in FLOAT_OP_GROUPS
     gptq_rounding: bool = False  # conv weights rounded error-compensated on calibration images (int8_rounding)
+
+
+SMALL_CONV_WEIGHTS = 16  # a conv with at most this many weights in all saves < 48 bytes as int8
+
+# op groups a recipe may keep float (tflite_export.float_op_scopes finds them in a file)
+FLOAT_OP_GROUPS = {
+    "exp_arguments": "the ops an EXP's input is computed from (softmax logits): the exponent turns their "
+                     "rounding into relative error",
+    "small_convs": "convolutions with at most %d weights (e.g. one-channel 3x3 layers): int8 saves no bytes "
+                   "there, and a chain of them compounds its rounding" % SMALL_CONV_WEIGHTS,
+}
 
 
 INT8_RECIPES = {r.name: r for r in (
     Int8Recipe("static", "static_wi8_ai8", "per-channel int8 weights, int8 activations and I/O (integer compute)",
                True),
     Int8Recipe("static_exp_float", "static_wi8_ai8", "as static, except the ops that compute an exponent's argument "
-               "(softmax logits) stay float", True, True),
+               "(softmax logits) stay float", True, ("exp_arguments",)),
     Int8Recipe("dynamic", "dynamic_wi8_afp32", "per-channel int8 weights; activations quantised at run time "
                "inside each quantised op, float tensors and I/O between ops", False),
     Int8Recipe("dynamic_gptq", "dynamic_wi8_afp32", "as dynamic, with the conv weights rounded to int8 "
@@ -27,17 +38,20 @@ INT8_RECIPES = {r.name: r for r in (
     Int8Recipe("weight_only", "weight_only_wi8_afp32", "int8 weights only, dequantised to float at load: float "
                "compute and I/O (a smaller file, not faster arithmetic)", False),
     Int8Recipe("weight_only_exp_float", "weight_only_wi8_afp32", "as weight_only, except the ops that compute an "
-               "exponent's argument (softmax logits) keep float weights", False, True),
+               "exponent's argument (softmax logits) keep float weights", False, ("exp_arguments",)),
     Int8Recipe("weight_only_gptq", "weight_only_wi8_afp32", "as weight_only, with the conv weights rounded to "
                "int8 error-compensated (GPTQ) on T91 calibration patches instead of to nearest", False,
                gptq_rounding=True),
     Int8Recipe("weight_only_exp_float_gptq", "weight_only_wi8_afp32", "as weight_only_gptq, except the ops that "
                "compute an exponent's argument (softmax logits) keep float weights (not rounded either)", False,
-               True, gptq_rounding=True),
+               ("exp_arguments",), gptq_rounding=True),
+    Int8Recipe("weight_only_small_float_gptq", "weight_only_wi8_afp32", "as weight_only_gptq, except convolutions "
+               "with at most %d weights keep float weights (not rounded either)" % SMALL_CONV_WEIGHTS, False,
+               ("small_convs",), gptq_rounding=True),
 )}
 
 DEFAULT_RECIPES = ("static,static_exp_float,dynamic,dynamic_gptq,weight_only,weight_only_exp_float,weight_only_gptq,"
-                   "weight_only_exp_float_gptq")
+                   "weight_only_exp_float_gptq,weight_only_small_float_gptq")
 DEFAULT_MAX_DROP_DB = 0.3
 
 

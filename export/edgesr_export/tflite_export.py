@@ -21,7 +21,7 @@ import torch
 from edgesr_runtime.errors import MissingBackendError
 
 from edgesr_export.capture import quiet
-from edgesr_export.int8_recipes import INT8_RECIPES
+from edgesr_export.int8_recipes import INT8_RECIPES, SMALL_CONV_WEIGHTS
 from edgesr_export.rewrite import CroppedConvTranspose2d, without_output_padding
 
 INSTALL_HINT = "pip install 'edgesr-export[tflite]' (= litert-torch==0.10.0 with ai-edge-litert and ai-edge-quantizer)"
@@ -132,16 +132,25 @@ def _io_quantization(path):
     return facts
 
 
-def exp_argument_scopes(fp32_path):
-    """Output tensor names (the quantizer scope is "name;") of every op an EXP's input is computed from.
+CONV_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV", "FULLY_CONNECTED")
 
-    The exponent turns a small absolute error of its argument into a relative error of its result, so
-    softmax logits are the tensors integer rounding hurts most; a recipe may keep these ops float.
-    """
+
+def _graph_listing(fp32_path):
+    """(interpreter, its op list, tensor index -> name) of a TFLite file."""
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=str(fp32_path))
     ops = interpreter._get_ops_details()  # noqa: SLF001 - the interpreter's own graph listing
+    return interpreter, ops, lambda t: interpreter._get_tensor_details(int(t), 0)["name"]  # noqa: SLF001
+
+
+def _exp_argument_scopes(fp32_path):
+    """Output tensor names of every op an EXP's input is computed from.
+
+    The exponent turns a small absolute error of its argument into a relative error of its result, so
+    softmax logits are the tensors integer rounding hurts most; a recipe may keep these ops float.
+    """
+    _, ops, name = _graph_listing(fp32_path)
     producer = {int(t): op for op in ops for t in op["outputs"]}
     pending = [int(t) for op in ops if op["op_name"] == "EXP" for t in op["inputs"]]
     names, seen = set(), set()
@@ -151,20 +160,45 @@ def exp_argument_scopes(fp32_path):
         if tensor in seen or op is None:
             continue
         seen.add(tensor)
-        names.update(interpreter._get_tensor_details(int(t), 0)["name"] for t in op["outputs"])  # noqa: SLF001
+        names.update(name(t) for t in op["outputs"])
         pending.extend(int(t) for t in op["inputs"] if t >= 0)
     return sorted(names)
 
 
-def _quantizer_for(quantizer, recipe, chosen, fp32_path):
-    """An ai-edge-quantizer Quantizer of ``fp32_path`` with the recipe ``chosen`` loaded."""
+def _small_conv_scopes(fp32_path):
+    """Output tensor names of every convolution with at most ``SMALL_CONV_WEIGHTS`` weights in all."""
+    interpreter, ops, name = _graph_listing(fp32_path)
+    small = [op for op in ops if op["op_name"] in CONV_OPS and
+             int(np.prod(interpreter._get_tensor_details(int(op["inputs"][1]), 0)["shape"]))  # noqa: SLF001
+             <= SMALL_CONV_WEIGHTS]
+    return sorted({name(t) for op in small for t in op["outputs"]})
+
+
+# group -> (finder, what a file without any such op lacks)
+FLOAT_OP_FINDERS = {"exp_arguments": (_exp_argument_scopes, "no EXP op"),
+                    "small_convs": (_small_conv_scopes, "no convolution with at most %d weights" % SMALL_CONV_WEIGHTS)}
+
+
+def float_op_scopes(fp32_path, recipe):
+    """Output tensor names (the quantizer scope is "name;") of the ops ``recipe`` keeps float; NotApplicable
+    when it keeps some group float and the file has none of them (the file would repeat another recipe's)."""
+    names = set()
+    for group in recipe.float_ops:
+        finder, lacking = FLOAT_OP_FINDERS[group]
+        found = finder(fp32_path)
+        if not found:
+            raise NotApplicable("%s: the same file as the recipe without %s" % (lacking, group))
+        names.update(found)
+    return sorted(names)
+
+
+def _quantizer_for(quantizer, recipe, chosen, fp32_path, keep):
+    """An ai-edge-quantizer Quantizer of ``fp32_path`` with the recipe ``chosen`` loaded, ops whose output is
+    named in ``keep`` left float."""
     qt = quantizer.Quantizer(str(fp32_path))
     qt.load_quantization_recipe(getattr(recipe, chosen.quantizer_recipe)())
-    if chosen.exp_inputs_float:
-        scopes = exp_argument_scopes(fp32_path)
-        if not scopes:
-            raise NotApplicable("no EXP op: the same file as %s" % chosen.quantizer_recipe)
-        qt.update_quantization_recipe(regex="^(?:%s);$" % "|".join(re.escape(n) for n in scopes),
+    if keep:
+        qt.update_quantization_recipe(regex="^(?:%s);$" % "|".join(re.escape(n) for n in keep),
                                       operation_name="*", algorithm_key="no_quantize")
     return qt
 
@@ -177,8 +211,9 @@ def quantize_int8(fp32_path, path, calibration, layout="NHWC", recipe_name="stat
     theirs). Returns the artifact facts."""
     quantizer, recipe, _ = import_quantizer()
     chosen = INT8_RECIPES[recipe_name]
+    keep = float_op_scopes(fp32_path, chosen)
     with quiet():
-        qt = _quantizer_for(quantizer, recipe, chosen, fp32_path)
+        qt = _quantizer_for(quantizer, recipe, chosen, fp32_path, keep)
         if chosen.calibrated:
             cache = {} if ranges_cache is None else ranges_cache
             if str(fp32_path) not in cache:
@@ -187,13 +222,15 @@ def quantize_int8(fp32_path, path, calibration, layout="NHWC", recipe_name="stat
                 qt.load_quantization_recipe(getattr(recipe, "static_wi8_ai8")())  # every tensor's range
                 cache[str(fp32_path)] = _pin_io_ranges(qt.calibrate({key: feed}, num_threads=1), input_tensor,
                                                        output_tensor)
-                qt = _quantizer_for(quantizer, recipe, chosen, fp32_path)
+                qt = _quantizer_for(quantizer, recipe, chosen, fp32_path, keep)
             qt.quantize(copy.deepcopy(cache[str(fp32_path)])).export_model(str(path), overwrite=True)
         else:
             qt.quantize().export_model(str(path), overwrite=True)
     io = _io_quantization(path)
     facts = {"recipe": chosen.name, "method": "ai-edge-quantizer %s" % chosen.quantizer_recipe,
              "quantises": chosen.quantises, "input": io["input"], "output": io["output"]}
+    if keep:
+        facts["kept_float"] = {"groups": list(chosen.float_ops), "ops": len(keep)}
     if chosen.calibrated:
         facts["calibration"] = {"set": "T91 luma mosaics", "count": len(calibration), "input_range": [0.0, 1.0],
                                 "output_range_covers": [0.0, 1.0]}
