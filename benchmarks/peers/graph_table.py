@@ -3,7 +3,8 @@
 import peer_table
 from peer_table import ratio
 
-ARTIFACTS = ("onnxruntime/reference", "onnxruntime/optimised", "litert/reference", "litert/optimised")
+ARTIFACTS = ("onnxruntime/reference", "onnxruntime/optimised", "litert/reference", "litert/optimised",
+             "opencv/optimised")
 COLUMNS = (
     ("model", "model"),
     ("onnxruntime/reference", "ORT ref ms"),
@@ -12,6 +13,7 @@ COLUMNS = (
     ("litert/reference", "LiteRT ref ms"),
     ("litert/optimised", "LiteRT opt ms"),
     ("litert_gain", "LiteRT ref/opt"),
+    ("opencv/optimised", "OpenCV bank ms"),
     ("torch", "torch eager ms"),
     ("cv2", "cv2 INTER_CUBIC ms"),
     ("best", "best artifact"),
@@ -96,14 +98,16 @@ def markdown(report):
              "- measured rates (numpy, %d threads): sgemm %.1f GFLOP/s, copy %.1f GB/s (read + write)" % (
                  rates["threads"], rates["sgemm_gflops"], rates["copy_gbps"]),
              "- versions: %s" % ", ".join("%s %s" % kv for kv in sorted(report["versions"].items())), ""]
-    lines += peer_table.markdown_table(COLUMNS, report["rows"], _cell, left=(0, 9))
+    best_column = [key for key, _ in COLUMNS].index("best")
+    lines += peer_table.markdown_table(COLUMNS, report["rows"], _cell, left=(0, best_column))
     lines += ["", "## Goals", "", "| model | goal | measured | target | verdict | roofline |",
               "|---|---|---:|---|---|---|"]
     lines += [_goal_line(goal) for goal in report["goals"]]
     lines += ["", "## Rewrites and max |artifact - torch| on one frame", ""]
     for row in report["rows"]:
         parts = ["%s %s (%.1e)" % (name, "+".join(row["rewrites"][name]) or "literal",
-                                   row["max_abs_diff_vs_torch"][name]) for name in ARTIFACTS]
+                                   row["max_abs_diff_vs_torch"][name]) for name in ARTIFACTS
+                 if name in row["rewrites"]]
         lines.append("- %s: %s" % (row["model"], "; ".join(parts)))
     errors = ["- %s: ERROR %s" % (e["model"], e["error"]) for e in report.get("errors", [])]
     lines += ([""] + errors if errors else []) + [""] + ["- %s" % note for note in report["notes"]]

@@ -2,7 +2,9 @@
 
 For one model: the literal (reference) module and ``edgesr.models.deploy.deployment_form`` for each
 runtime are converted with the low-level converters (``export_onnx``, ``convert_fp32``) at the
-benchmark's static LR size, checked against PyTorch on one frame (max |diff| is recorded), then
+benchmark's static LR size; a model that is a bank of filters (``module.filter_bank()``: eSR-MAX,
+Bicubic, eSR-TM / TR with C = 1) also gets its OpenCV filter-bank artifact (``opencv/optimised``, the
+file the exporter writes). Each is checked against PyTorch on one frame (max |diff| is recorded), then
 all variants are timed in interleaved rounds (A B C ... A B C ...) so that load drifting over the
 run hits every variant alike. A variant's median is taken over the pooled iterations of its rounds.
 """
@@ -17,11 +19,6 @@ from edgesr_runtime.harness.timing import time_loop
 
 GRAPHS = ("reference", "optimised")
 RUNTIMES = ("onnxruntime", "litert")
-
-
-def variant_names():
-    """The timed variants of one row, in timing order."""
-    return ["%s/%s" % (runtime, graph) for runtime in RUNTIMES for graph in GRAPHS] + ["torch", "cv2"]
 
 
 def x2_extremes():
@@ -74,6 +71,9 @@ def build_runners(model_id, lr_height, lr_width, threads, folder):
     from edgesr.models import create_model
     from edgesr.models.deploy import deployment_form
     from edgesr.torch_runner import TorchRunner
+    from edgesr_export.deployment import filter_bank_of
+    from edgesr_export.filterbank_export import write_filterbank
+    from edgesr_runtime.runners.opencv_runner import OpenCVRunner
 
     from opencv_peer import Cv2BicubicRunner, cv2_version
 
@@ -89,6 +89,11 @@ def build_runners(model_id, lr_height, lr_width, threads, folder):
             name = "%s/%s" % (runtime, graph)
             runners[name] = _runner(runtime, path, threads)
             rewrites[name] = list(getattr(module, "rewrites", ()))
+    bank = filter_bank_of(reference)
+    if bank is not None and cv2_version():
+        path = os.path.join(folder, "%s-opencv.filters.npz" % model_id)
+        write_filterbank(bank, path, lr_height, lr_width)
+        runners["opencv/optimised"], rewrites["opencv/optimised"] = OpenCVRunner(path, threads=threads), ["filter-bank"]
     runners["torch"] = TorchRunner(reference, threads=threads)
     if cv2_version():
         runners["cv2"] = Cv2BicubicRunner(scale, threads)

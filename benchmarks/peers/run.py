@@ -40,7 +40,9 @@ GRAPH_NOTES = (
     "beats it on this machine; 'widest intermediate round trip' is the extra cost when the largest intermediate "
     "tensor is written to memory and read back once.",
     "reference = the literal module (edgesr.models.families); optimised = edgesr.models.deploy.deployment_form "
-    "for that runtime; both converted with edgesr_export's export_onnx / convert_fp32 (FP32) at the LR size.",
+    "for that runtime; both converted with edgesr_export's export_onnx / convert_fp32 (FP32) at the LR size. "
+    "OpenCV bank = the filter-bank artifact (edgesr_export.filterbank_export, run by edgesr_runtime's OpenCV "
+    "runner: cv2.filter2D per phase + interleave) of the models that are banks of filters; n/a for the others.",
     "Medians of one run on a shared machine: compare ratios within this run, not absolute times across runs.",
 )
 NOTES = (

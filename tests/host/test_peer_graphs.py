@@ -48,6 +48,8 @@ def test_quick_graph_run_writes_the_table(tmp_path, shared_weights):
     assert row["role"] == "only" and row["best"] in graph_table.ARTIFACTS
     assert row["onnxruntime/optimised"] > 0 and row["litert/optimised"] > 0 and row["torch"] > 0
     assert row["rewrites"]["onnxruntime/optimised"] == ["subpixel-conv-transpose"]
+    if report["cv2"] is not None:  # Bicubic is a bank of filters: its OpenCV artifact is timed beside the graphs
+        assert row["opencv/optimised"] > 0 and row["rewrites"]["opencv/optimised"] == ["filter-bank"]
     # Bicubic x2: 16 non-zero taps per output with Σ|w| = 1.41 on inputs in [0, 1], so each side errs by at
     # most γ_16 · 1.41 ≈ 1.35e-6 (u = 2^-24), the two by 2.7e-6
     assert all(diff <= 2.7e-6 for diff in row["max_abs_diff_vs_torch"].values())

@@ -69,7 +69,9 @@ BANKS = {
 }
 
 
-@pytest.mark.parametrize("threads", [1, 2])  # 2: phases on a thread pool
+# 2, 3: one band of rows per thread, each read with its kernels' margin (3 on the 8-row x4 case: bands of 3
+# rows, thinner than the 7x7 kernels' reach of 3 rows above and below)
+@pytest.mark.parametrize("threads", [1, 2, 3])
 @pytest.mark.parametrize("case", list(BANKS))
 def test_runner_matches_reference_including_borders(tmp_path, case, threads):
     bank, shape = BANKS[case]
