@@ -11,19 +11,13 @@ class Int8Recipe:
     quantizer_recipe: str  # a function name in ai_edge_quantizer.recipe
     quantises: str
     calibrated: bool
-    float_ops: tuple = ()  # groups of ops that stay float, names in FLOAT_OP_GROUPS
+    float_ops: tuple = ()  # groups of ops that stay float: "exp_arguments" (softmax logits), "small_convs"
+    # (tflite_export.FLOAT_OP_FINDERS finds each group's ops in a file)
     gptq_rounding: bool = False  # conv weights rounded error-compensated on calibration images (int8_rounding)
 
 
-SMALL_CONV_WEIGHTS = 16  # a conv with at most this many weights in all saves < 48 bytes as int8
-
-# op groups a recipe may keep float (tflite_export.float_op_scopes finds them in a file)
-FLOAT_OP_GROUPS = {
-    "exp_arguments": "the ops an EXP's input is computed from (softmax logits): the exponent turns their "
-                     "rounding into relative error",
-    "small_convs": "convolutions with at most %d weights (e.g. one-channel 3x3 layers): int8 saves no bytes "
-                   "there, and a chain of them compounds its rounding" % SMALL_CONV_WEIGHTS,
-}
+SMALL_CONV_WEIGHTS = 16  # "small_convs": a conv with at most this many weights in all saves < 48 bytes as int8,
+# and a chain of them (one-channel 3x3 layers) compounds its rounding
 
 
 INT8_RECIPES = {r.name: r for r in (
