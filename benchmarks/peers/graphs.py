@@ -49,7 +49,8 @@ def role(model_id, extremes):
     return "other"
 
 
-def _convert(module, runtime, path, lr_height, lr_width, scale):
+def convert(module, runtime, path, lr_height, lr_width, scale):
+    """Write ``module`` as an FP32 ONNX (onnxruntime) or TFLite (litert) file for LR frames of the given size."""
     from edgesr_export.onnx_export import export_onnx
     from edgesr_export.tflite_export import convert_fp32
 
@@ -59,7 +60,8 @@ def _convert(module, runtime, path, lr_height, lr_width, scale):
         convert_fp32(module, path, lr_height, lr_width, scale)
 
 
-def _runner(runtime, path, threads):
+def graph_runner(runtime, path, threads):
+    """An unloaded ONNX Runtime or LiteRT runner of ``path``."""
     from edgesr_runtime.runners.litert_runner import LiteRTRunner
     from edgesr_runtime.runners.onnxruntime_runner import OnnxRuntimeRunner
 
@@ -85,9 +87,9 @@ def build_runners(model_id, lr_height, lr_width, threads, folder):
             module = reference if graph == "reference" else deployment_form(reference, runtime)
             path = os.path.join(folder, "%s-%s-%s.%s" % (model_id, runtime, graph,
                                                          "onnx" if runtime == "onnxruntime" else "tflite"))
-            _convert(module, runtime, path, lr_height, lr_width, scale)
+            convert(module, runtime, path, lr_height, lr_width, scale)
             name = "%s/%s" % (runtime, graph)
-            runners[name] = _runner(runtime, path, threads)
+            runners[name] = graph_runner(runtime, path, threads)
             rewrites[name] = list(getattr(module, "rewrites", ()))
     bank = filter_bank_of(reference)
     if bank is not None and cv2_version():

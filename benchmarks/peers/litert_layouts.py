@@ -17,7 +17,7 @@ import time
 import numpy as np
 import torch
 
-from graphs import _convert, _runner  # benchmarks/peers/graphs.py
+from graphs import convert, graph_runner  # benchmarks/peers/graphs.py
 
 
 def variants(model_id):
@@ -51,8 +51,8 @@ def main():
         runners, worst = {}, 0.0
         for name, module in forms.items():
             path = os.path.join(folder, "%s-%s.tflite" % (model_id, name))
-            _convert(module, "litert", path, height, width, reference.config.scale)
-            runners[name] = _runner("litert", path, args.threads)
+            convert(module, "litert", path, height, width, reference.config.scale)
+            runners[name] = graph_runner("litert", path, args.threads)
             runners[name].load()
             worst = max(worst, float(np.abs(runners[name].infer(frame).reshape(want.shape) - want).max()))
         times = {name: [] for name in runners}
