@@ -63,13 +63,14 @@ class OpenCVRunner(Runner):
             self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="edgesr-opencv")
 
     def _band_buffers(self, rows, width):
-        """(s² phase images, s² scratch images or Nones) of ``rows`` × ``width``, this thread's own."""
+        """(s² phase images, one scratch image or None) of ``rows`` × ``width``, this thread's own (its phases
+        run one after the other, so one scratch serves them all)."""
         key = (rows, width)
         buffers = getattr(self._local, "buffers", None)
         if buffers is None or buffers[0] != key:
             count = self._bank.scale ** 2
             phases = [np.empty(key, np.float32) for _ in range(count)]
-            scratch = [np.empty(key, np.float32) if self._bank.groups > 1 else None for _ in range(count)]
+            scratch = np.empty(key, np.float32) if self._bank.groups > 1 else None
             buffers = self._local.buffers = (key, phases, scratch)
         return buffers[1], buffers[2]
 
@@ -91,7 +92,7 @@ class OpenCVRunner(Runner):
         rows = bottom - top
         for phase in range(s * s):
             self._filter_phase(image[top:bottom], phase, phases[phase][:rows],
-                               None if scratch[phase] is None else scratch[phase][:rows])
+                               None if scratch is None else scratch[:rows])
         kept = [phase[start - top:stop - top] for phase in phases]
         for i in range(s):  # output rows h·s + i: phases (i, 0) .. (i, s-1) interleaved
             if s == 1:
