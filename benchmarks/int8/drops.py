@@ -2,11 +2,14 @@
 """INT8 PSNR drop per family: the recipe chooser on a sample of the zoo (no timing).
 
     python benchmarks/int8/drops.py [--every N | --extremes | --models ID,...] [--resolution WxH] [--out STEM]
+    python benchmarks/int8/drops.py --bundles DIR [--out STEM]
 
 Every N-th model id of each family (all scales, in list_models order; the families interleaved so that
 ``--budget-s`` cuts them alike) is exported for the rpi target
 with precision int8 and default options otherwise; the chosen recipe, its PSNR drop against FP32 and
-the drops of the candidates tried are recorded. Writes STEM.md (per-family median / max drop, recipes
+the drops of the candidates tried are recorded. ``--bundles DIR`` exports nothing: it reads the rows
+from the manifests of an existing rpi export folder (e.g. a full-zoo ``edgesr export --target rpi
+--models '*' --out DIR``). Writes STEM.md (per-family median / max drop, recipes
 chosen, refusals) and STEM.json (one row per model). Default STEM benchmarks/int8/results/drops-<date>.
 """
 
@@ -14,6 +17,7 @@ import argparse
 import collections
 import datetime
 import itertools
+import json
 import os
 import sys
 import tempfile
@@ -33,6 +37,7 @@ def parse_args(argv=None):
     parser.add_argument("--extremes", action="store_true", help="instead of --every: per family and scale the "
                                                                      "smallest and the largest config (by parameters)")
     parser.add_argument("--models", help="instead of --every: these comma-separated ids")
+    parser.add_argument("--bundles", help="instead of exporting: summarise the rpi bundles in this folder")
     parser.add_argument("--resolution", default="480x288", help="output size WxH, divisible by 2, 3 and 4 "
                                                                 "(default 480x288)")
     parser.add_argument("--budget-s", type=float, default=None, help="stop starting new models after this time")
@@ -65,17 +70,41 @@ def extremes():
     return [m for column in itertools.zip_longest(*per_family) for m in column if m]
 
 
+def row(model_id, family, artifacts):
+    """One result row from a bundle's artifact list (its tflite-int8 entry)."""
+    int8 = next((a for a in artifacts if a["name"] == "tflite-int8"), {})
+    quantization = int8.get("quantization") or {}
+    return {"model": model_id, "family": family, "valid": int8.get("valid"),
+            "recipe": quantization.get("recipe"), "drop_db": (quantization.get("psnr") or {}).get("drop_db"),
+            "tried": (quantization.get("choice") or {}).get("tried"), "error": int8.get("error")}
+
+
 def one(model_id, resolution, folder):
     from edgesr.exporting import export_zoo_model
     from edgesr.models import get_config
 
     report = export_zoo_model(model_id, "rpi", folder, {"resolution": resolution, "precision": "int8"},
                               log=lambda message: None)
-    int8 = next(a for a in report.artifacts if a["name"] == "tflite-int8")
-    quantization = int8.get("quantization") or {}
-    return {"model": model_id, "family": get_config(model_id).family, "valid": int8.get("valid"),
-            "recipe": quantization.get("recipe"), "drop_db": (quantization.get("psnr") or {}).get("drop_db"),
-            "tried": (quantization.get("choice") or {}).get("tried"), "error": int8.get("error")}
+    return row(model_id, get_config(model_id).family, report.artifacts)
+
+
+def from_bundles(folder):
+    """Rows of the bundles with an INT8 file in an export folder (from their manifests), in list_models order."""
+    from edgesr.models import list_models
+
+    order = {model_id: i for i, model_id in enumerate(list_models())}
+    rows = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name, "manifest.json")
+        if not name.startswith(".") and os.path.isfile(path):
+            with open(path) as handle:
+                manifest = json.load(handle)
+            model = manifest["model"]
+            if not any(a["name"] == "tflite-int8" for a in manifest["artifacts"]):
+                continue  # a bundle of another target: no INT8 file to summarise
+            rows.append(dict(row(model["id"], model["family"], manifest["artifacts"]),
+                             resolution=manifest["options"].get("resolution")))
+    return sorted(rows, key=lambda r: order.get(r["model"], len(order)))
 
 
 def summary(rows):
@@ -93,34 +122,57 @@ def summary(rows):
                         right=(1, 2, 3, 4))
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    stem = args.out or os.path.join(HERE, "results", "drops-%s" % datetime.date.today().isoformat())
-    models = args.models.split(",") if args.models else extremes() if args.extremes else sample(args.every)
+def largest_drops(rows, count):
+    """The ``count`` valid rows with the largest PSNR drop, largest first."""
+    valid = [r for r in rows if r["valid"] and r["drop_db"] is not None]
+    return sorted(valid, key=lambda r: r["drop_db"], reverse=True)[:count]
+
+
+def measure(models, resolution, budget_s):
+    """Export each model in turn (rows as they finish), stopping new ones after ``budget_s``."""
     rows, started = [], time.time()
     with tempfile.TemporaryDirectory() as folder:
         for model_id in models:
-            if args.budget_s is not None and time.time() - started > args.budget_s:
+            if budget_s is not None and time.time() - started > budget_s:
                 break
-            rows.append(one(model_id, args.resolution, folder))
+            rows.append(one(model_id, resolution, folder))
             r = rows[-1]
             print("%s %s %s %s" % (model_id, r["recipe"], r["drop_db"], "valid" if r["valid"] else "REFUSED"),
                   flush=True)
+    return rows
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    stem = args.out or os.path.join(HERE, "results", "drops-%s" % datetime.date.today().isoformat())
+    if args.bundles:
+        rows = from_bundles(args.bundles)
+        models = [r["model"] for r in rows]
+        resolution = ", ".join(sorted({str(r.pop("resolution")) for r in rows}))
+        scope = "%d bundles read from an rpi export folder (nothing exported by this command), output %s" % (
+            len(rows), resolution)
+    else:
+        models = args.models.split(",") if args.models else extremes() if args.extremes else sample(args.every)
+        rows = measure(models, args.resolution, args.budget_s)
+        resolution = args.resolution
+        scope = "%d of the %d sampled models measured in the time budget, output %s" % (
+            len(rows), len(models), resolution)
     command = " ".join(["python benchmarks/int8/drops.py"] + (argv if argv is not None else sys.argv[1:]))
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     refused = [r for r in rows if not r["valid"]]
     text = "\n".join(
         ["# INT8 PSNR drop per family (%s)" % datetime.date.today().isoformat(), "",
-         "Command: `%s`; %d of the %d sampled models measured in the time budget, output %s, load average at "
-         "the end %s." % (command, len(rows), len(models), args.resolution,
-                      "n/a" if load is None else "%.1f / %.1f / %.1f" % load), "",
+         "Command: `%s`; %s, load average at the end %s." % (
+             command, scope, "n/a" if load is None else "%.1f / %.1f / %.1f" % load), "",
          "```", summary(rows), "```", "",
+         "Largest drops: %s" % ", ".join("%s %s (%.4f dB)" % (r["model"], r["recipe"], r["drop_db"])
+                                         for r in largest_drops(rows, 5)), "",
          "Refused (no recipe within the limit): %s" % (", ".join("%s (%.3f dB)" % (r["model"], r["drop_db"])
                                                                  if r["drop_db"] is not None else r["model"]
                                                                  for r in refused) or "none"), ""]) + "\n"
     files.ensure_folder(os.path.dirname(os.path.abspath(stem)))
     files.write_text(stem + ".md", text)
-    files.write_json(stem + ".json", {"command": command, "resolution": args.resolution, "rows": rows})
+    files.write_json(stem + ".json", {"command": command, "resolution": resolution, "rows": rows})
     print(text)
     return 0
 

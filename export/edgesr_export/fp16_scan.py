@@ -61,7 +61,7 @@ def report(peaks, samples):
     max_abs = peaks[worst][0] if worst else 0.0
     passed = not overflow and not nonfinite
     if passed:
-        summary = "largest |value| %.4g in %s: %.0fx below the FP16 maximum" % (max_abs, worst,
+        summary = "largest |value| %.4g in %s: %.3gx below the FP16 maximum" % (max_abs, worst,
                                                                                FP16_MAX / max(max_abs, 1e-30))
     else:
         summary = "%d tensor(s) above %g (%s), %d with NaN/Inf (%s)" % (
