@@ -25,10 +25,12 @@ import time
 
 import numpy as np
 
-from edgesr_runtime import files
 from edgesr_runtime.textable import format_table
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "peers"))
+
+import result_files  # noqa: E402  (benchmarks/peers/result_files.py)
 
 
 def parse_args(argv=None):
@@ -144,7 +146,6 @@ def measure(models, resolution, budget_s):
 
 def main(argv=None):
     args = parse_args(argv)
-    stem = args.out or os.path.join(HERE, "results", "drops-%s" % datetime.date.today().isoformat())
     if args.bundles:
         rows = from_bundles(args.bundles)
         models = [r["model"] for r in rows]
@@ -157,23 +158,19 @@ def main(argv=None):
         resolution = args.resolution
         scope = "%d of the %d sampled models measured in the time budget, output %s" % (
             len(rows), len(models), resolution)
-    command = " ".join(["python benchmarks/int8/drops.py"] + (argv if argv is not None else sys.argv[1:]))
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    command = result_files.command_line("benchmarks/int8/drops.py", argv)
     refused = [r for r in rows if not r["valid"]]
     text = "\n".join(
         ["# INT8 PSNR drop per family (%s)" % datetime.date.today().isoformat(), "",
-         "Command: `%s`; %s, load average at the end %s." % (
-             command, scope, "n/a" if load is None else "%.1f / %.1f / %.1f" % load), "",
+         "Command: `%s`; %s, load average at the end %s." % (command, scope, result_files.load_text()), "",
          "```", summary(rows), "```", "",
          "Largest drops: %s" % ", ".join("%s %s (%.4f dB)" % (r["model"], r["recipe"], r["drop_db"])
                                          for r in largest_drops(rows, 5)), "",
          "Refused (no recipe within the limit): %s" % (", ".join("%s (%.3f dB)" % (r["model"], r["drop_db"])
                                                                  if r["drop_db"] is not None else r["model"]
                                                                  for r in refused) or "none"), ""]) + "\n"
-    files.ensure_folder(os.path.dirname(os.path.abspath(stem)))
-    files.write_text(stem + ".md", text)
-    files.write_json(stem + ".json", {"command": command, "resolution": resolution, "rows": rows})
-    print(text)
+    result_files.save(args.out or result_files.default_stem(HERE, "drops"), text,
+                      {"command": command, "resolution": resolution, "rows": rows})
     return 0
 
 

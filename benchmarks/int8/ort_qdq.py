@@ -23,9 +23,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "peers"))
 
+import result_files  # noqa: E402  (benchmarks/peers/result_files.py)
 from graphs import smallest_and_largest_x2  # noqa: E402
 
-from edgesr_runtime import files  # noqa: E402
 from edgesr_runtime.textable import format_table  # noqa: E402
 
 
@@ -126,20 +126,17 @@ def main(argv=None):
                          "int8_speed_ratio": round(fp32_ms / int8_ms, 3),
                          "drop_db": round(psnr_drop(module, int8, scale, lr_height, lr_width), 4)})
             print(rows[-1], flush=True)
-    command = " ".join(["python benchmarks/int8/ort_qdq.py"] + (argv if argv is not None else sys.argv[1:]))
-    load = os.getloadavg()
+    command = result_files.command_line("benchmarks/int8/ort_qdq.py", argv)
     body = [[r["model"], "%.2f" % r["fp32_ms"], "%.2f" % r["int8_ms"], "%.2fx" % r["int8_speed_ratio"],
              "%.3f" % r["drop_db"]] if "error" not in r else [r["model"], "-", "-", "-", r["error"][:60]]
             for r in rows]
     text = "\n".join(["# ONNX Runtime QDQ INT8 vs FP32 (%s)" % datetime.date.today().isoformat(), "",
-                      "Command: `%s`; output %s, %d ORT threads, load average at the end %.1f / %.1f / %.1f." % (
-                          (command, args.resolution, args.threads) + tuple(load)), "",
+                      "Command: `%s`; output %s, %d ORT threads, load average at the end %s." % (
+                          command, args.resolution, args.threads, result_files.load_text()), "",
                       "```", format_table(["model", "FP32 ms", "QDQ INT8 ms", "INT8 speed", "PSNR drop dB"], body,
                                           right=(1, 2, 3, 4)), "```", ""])
-    stem = args.out or os.path.join(HERE, "results", "ort-qdq-%s" % datetime.date.today().isoformat())
-    files.write_text(stem + ".md", text)
-    files.write_json(stem + ".json", {"command": command, "resolution": args.resolution, "rows": rows})
-    print(text)
+    result_files.save(args.out or result_files.default_stem(HERE, "ort-qdq"), text,
+                      {"command": command, "resolution": args.resolution, "rows": rows})
     return 0
 
 

@@ -13,7 +13,6 @@ benchmarks/int8/results/int8-<date>).
 
 import argparse
 import datetime
-import json
 import os
 import platform
 import sys
@@ -24,9 +23,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "peers"))
 
+import result_files  # noqa: E402  (benchmarks/peers/result_files.py)
 from graphs import smallest_and_largest_x2  # noqa: E402
 
-from edgesr_runtime import files  # noqa: E402
 from edgesr_runtime.harness.frames import make_frames  # noqa: E402
 from edgesr_runtime.harness.timing import time_loop  # noqa: E402
 from edgesr_runtime.runners import open_runner  # noqa: E402
@@ -119,7 +118,7 @@ def main(argv=None):
             rows.append(measure(model_id, args.resolution, settings, args.threads, folder))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    meta = {"command": " ".join(["python benchmarks/int8/run.py"] + (argv if argv is not None else sys.argv[1:])),
+    meta = {"command": result_files.command_line("benchmarks/int8/run.py", argv),
             "resolution": args.resolution, "threads": args.threads, "settings": settings,
             "machine": platform.platform(), "cpu_count": os.cpu_count(), "load_average_at_end": load}
     text = "\n".join(["# INT8 vs FP32 on LiteRT (%s)" % datetime.date.today().isoformat(), "",
@@ -127,10 +126,7 @@ def main(argv=None):
                           meta["command"], args.resolution, args.threads, meta["machine"], meta["cpu_count"],
                           "n/a" if load is None else "%.1f / %.1f / %.1f" % load), "",
                       "```", table(rows), "```", ""] + ["- " + n for n in NOTES]) + "\n"
-    files.ensure_folder(os.path.dirname(os.path.abspath(stem)))
-    files.write_text(stem + ".md", text)
-    files.write_json(stem + ".json", {"meta": meta, "rows": rows})
-    print(text)
+    result_files.save(stem, text, {"meta": meta, "rows": rows})
     return 0
 
 

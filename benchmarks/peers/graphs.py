@@ -60,12 +60,18 @@ def convert(module, runtime, path, lr_height, lr_width, scale):
         convert_fp32(module, path, lr_height, lr_width, scale)
 
 
-def graph_runner(runtime, path, threads):
-    """An unloaded ONNX Runtime or LiteRT runner of ``path``."""
+def graph_runner(runtime, path, threads, **options):
+    """An unloaded ONNX Runtime or LiteRT runner of ``path``; an ONNX file runs with the session options the
+    exporter would record for it (``onnx_export.ort_runner_options``) unless ``options`` say otherwise."""
     from edgesr_runtime.runners.litert_runner import LiteRTRunner
     from edgesr_runtime.runners.onnxruntime_runner import OnnxRuntimeRunner
 
-    return (OnnxRuntimeRunner if runtime == "onnxruntime" else LiteRTRunner)(path, threads=threads)
+    if runtime != "onnxruntime":
+        return LiteRTRunner(path, threads=threads, **options)
+    import onnx
+    from edgesr_export.onnx_export import ort_runner_options
+
+    return OnnxRuntimeRunner(path, threads=threads, **dict(ort_runner_options(onnx.load(path)), **options))
 
 
 def build_runners(model_id, lr_height, lr_width, threads, folder):

@@ -4,7 +4,7 @@ import time
 
 from .. import bundle as bundle_io
 from ..errors import EdgesrError, MissingBackendError
-from ..runners import open_runner
+from ..runners import artifact_options, open_runner
 from ..runners.base import first_line
 from ..tensorrt_engine import check_engine
 from .compare import Comparison, judge, tolerance_for
@@ -51,7 +51,8 @@ def check_artifact(bundle_dir, artifact, samples, threads=None):
     try:
         _preflight(path, artifact)
         with open_runner(artifact["runtime"], path, layout=artifact.get("layout"), threads=threads,
-                         precision=artifact.get("precision"), name=artifact.get("file")) as runner:
+                         precision=artifact.get("precision"), name=artifact.get("file"),
+                         **artifact_options(artifact)) as runner:
             version = runner.describe().get("version")
             for sample in todo:
                 for n in range(sample.input.shape[0]):  # static models take one frame at a time

@@ -13,7 +13,7 @@ import time
 from .. import bundle as bundle_io
 from ..errors import EdgesrError
 from ..power import measure_idle, open_meter
-from ..runners import available_runtimes, open_runner, runtime_for_path
+from ..runners import artifact_options, available_runtimes, open_runner, runtime_for_path
 from . import autoselect
 from .endtoend import EndToEnd
 from .frames import input_shape_for, make_frames
@@ -53,9 +53,16 @@ def probe_runner(runner, request):
     return time_loop(fn, inputs, probe.warmup_ms, probe.duration_s, probe.iterations).trace_ms
 
 
-def _open(path, runtime, request, layout=None, precision=None):
+def _open(path, runtime, request, layout=None, precision=None, recorded=None):
+    """The loaded runner; ``recorded``: the artifact's manifest runner options (the request's own win)."""
     return open_runner(runtime, path, layout=request.layout or layout, threads=request.threads,
-                       precision=precision, **request.runner_options)
+                       precision=precision, **dict(recorded or {}, **request.runner_options))
+
+
+def _open_artifact(bundle_dir, artifact, request):
+    """The loaded runner of a bundle's artifact, with the layout and runner options its manifest records."""
+    return _open(bundle_io.artifact_file(bundle_dir, artifact), artifact["runtime"], request,
+                 artifact.get("layout"), artifact.get("precision"), artifact_options(artifact))
 
 
 def measure_file(path, request):
@@ -84,8 +91,7 @@ def measure_bundle(bundle_dir, request):
     else:
         runtime = None if request.runtime == AUTO else request.runtime
         artifact = bundle_io.select_artifact(bundle_dir, manifest, runtime, request.precision)
-    with _open(bundle_io.artifact_file(bundle_dir, artifact), artifact["runtime"], request,
-               artifact.get("layout"), artifact.get("precision")) as runner:
+    with _open_artifact(bundle_dir, artifact, request) as runner:
         result = measure_runner(runner, request, artifact=os.path.basename(artifact["file"]))
     result.auto = record
     return result
@@ -105,8 +111,7 @@ def _choose(bundle_dir, manifest, request):
 
     def time_briefly(key):
         artifact = candidates[key]
-        with _open(bundle_io.artifact_file(bundle_dir, artifact), artifact["runtime"], request,
-                   artifact.get("layout"), artifact.get("precision")) as runner:
+        with _open_artifact(bundle_dir, artifact, request) as runner:
             return probe_runner(runner, request)
 
     record = autoselect.choose(candidates, excluded, time_briefly, request.probe())

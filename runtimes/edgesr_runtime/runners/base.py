@@ -62,6 +62,10 @@ class Runner(abc.ABC):
     runtime = "unknown"
     default_layout = "NCHW"
 
+    # runner options an artifact's manifest entry may carry ("runner_options": speed settings the exporter
+    # chose, e.g. ORT's optimisation level); others there are ignored (a newer exporter's hints)
+    manifest_options = ()
+
     def __init__(self, path=None, name=None, precision=None, layout=None, threads=None):
         if layout is not None and layout not in LAYOUTS:
             raise EdgesrError("unknown layout %r" % (layout,), "use one of %s" % ", ".join(LAYOUTS))

@@ -13,6 +13,9 @@ PROVIDER_ALIASES = {
     "trt": "TensorrtExecutionProvider",
 }
 
+# ``optimization`` names ORT's graph optimisation levels; "all" (ORT's default) adds the CPU layout transform.
+OPTIMIZATION_LEVELS = {"basic": "ORT_ENABLE_BASIC", "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
+
 _DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64}
 
 
@@ -37,20 +40,26 @@ def resolve_providers(requested, available):
 
 
 class OnnxRuntimeRunner(Runner):
-    """An onnxruntime.InferenceSession. ``threads`` sets intra_op_num_threads; ``providers`` e.g. ["cuda"]."""
+    """An onnxruntime.InferenceSession. ``threads`` sets intra_op_num_threads; ``providers`` e.g. ["cuda"];
+    ``optimization`` the graph optimisation level ("basic", "extended", "all"; default "all")."""
 
     runtime = "onnxruntime"
     default_layout = "NCHW"
+    manifest_options = ("optimization",)
 
-    def __init__(self, path, providers=None, **kwargs):
+    def __init__(self, path, providers=None, optimization=None, **kwargs):
         super(OnnxRuntimeRunner, self).__init__(path, **kwargs)
+        if optimization is not None and optimization not in OPTIMIZATION_LEVELS:
+            raise EdgesrError("unknown ONNX Runtime optimisation level %r" % (optimization,),
+                              "use one of %s" % ", ".join(sorted(OPTIMIZATION_LEVELS)))
         self.requested_providers = providers
+        self.optimization = optimization or "all"
         self._session = None
 
     def _load(self):
         ort, self._version = import_backend()
         options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, OPTIMIZATION_LEVELS[self.optimization])
         if self.threads:
             options.intra_op_num_threads = int(self.threads)
             options.inter_op_num_threads = 1
@@ -80,7 +89,8 @@ class OnnxRuntimeRunner(Runner):
         self._session = None
 
     def _describe(self):
-        return {"version": self._version, "providers": self._session.get_providers() if self._session else None}
+        return {"version": self._version, "providers": self._session.get_providers() if self._session else None,
+                "optimization": self.optimization}
 
 
 def _meta(node):

@@ -53,6 +53,14 @@ def open_runner(runtime, path, layout=None, threads=None, **opts):
     return runner.load()
 
 
+def artifact_options(artifact):
+    """The runner options recorded in a manifest artifact (``runner_options``) that its runtime's runner takes."""
+    entry = backend(artifact["runtime"])
+    known = getattr(_module(entry), entry.cls).manifest_options
+    recorded = artifact.get("runner_options") or {}
+    return {key: value for key, value in recorded.items() if key in known} if isinstance(recorded, dict) else {}
+
+
 def available_runtimes():
     """[(name, ok, detail)]: detail is the version when importable, else the install hint."""
     rows = []
