@@ -107,6 +107,26 @@ def test_bench_auto_on_a_bundle_races_what_is_installed(device_cli, fixture_bund
         assert entry["iterations"] >= 3 and entry["median_ms"] > 0
 
 
+def test_runtime_specific_options_go_to_their_runtime(device_cli, fixture_bundles, installed, need):
+    need("onnxruntime")
+    # auto races every installed runtime: --provider and --no-xnnpack reach only the runner that takes them
+    proc = device_cli("bench", fixture_bundles / TM_RPI, "--provider", "cpu", "--no-xnnpack", "--json", "--power",
+                      "none", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["auto"]["chosen"] in ("onnxruntime", "litert")
+    # the manifest's recorded ORT level is used, and --ort-optimization overrides it
+    for flags, level in (((), "extended"), (("--ort-optimization", "all"), "all")):
+        proc = device_cli("bench", fixture_bundles / TM_RPI, "--runtime", "onnxruntime", "--json", "--power", "none",
+                          *(flags + tuple(FAST)))
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["runner"]["optimization"] == level
+    # a named runtime with another runtime's option: one clear line, no traceback
+    proc = device_cli("bench", fixture_bundles / TM_RPI, "--runtime", "onnxruntime", "--no-xnnpack", "--power",
+                      "none", *FAST)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "xnnpack (litert) does not apply to onnxruntime" in proc.stderr
+
+
 def test_bench_named_precision_of_a_bundle(device_cli, fixture_bundles, need):
     need("litert")
     proc = device_cli("bench", fixture_bundles / TM_RPI, "--runtime", "litert", "--precision", "int8", "--json",

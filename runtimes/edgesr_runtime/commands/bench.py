@@ -57,6 +57,9 @@ def add_arguments(parser):
     add_power_options(parser, idle=True)
     parser.add_argument("--provider", action="append",
                         help="onnxruntime execution provider (cpu, cuda, tensorrt or a full name); repeatable")
+    parser.add_argument("--ort-optimization", choices=["basic", "extended", "all"],
+                        help="onnxruntime graph optimisation level (default: what the bundle's manifest records, "
+                             "else all; extended = without the CPU layout transform)")
     parser.add_argument("--no-xnnpack", action="store_true", help="LiteRT: disable the default XNNPACK delegate")
     parser.add_argument("--trt-api", choices=["bindings", "tensors"],
                         help="TensorRT: force an API (default: bindings before 10.x, tensors from 10.x)")
@@ -71,6 +74,8 @@ def runner_options(args):
     options = {}
     if args.provider:
         options["providers"] = args.provider
+    if args.ort_optimization:
+        options["optimization"] = args.ort_optimization
     if args.no_xnnpack:
         options["xnnpack"] = False
     if args.trt_api:

@@ -13,7 +13,7 @@ import time
 from .. import bundle as bundle_io
 from ..errors import EdgesrError
 from ..power import measure_idle, open_meter
-from ..runners import artifact_options, available_runtimes, open_runner, runtime_for_path
+from ..runners import artifact_options, available_runtimes, open_runner, options_for, runtime_for_path
 from . import autoselect
 from .endtoend import EndToEnd
 from .frames import input_shape_for, make_frames
@@ -53,16 +53,21 @@ def probe_runner(runner, request):
     return time_loop(fn, inputs, probe.warmup_ms, probe.duration_s, probe.iterations).trace_ms
 
 
-def _open(path, runtime, request, layout=None, precision=None, recorded=None):
-    """The loaded runner; ``recorded``: the artifact's manifest runner options (the request's own win)."""
+def _open(path, runtime, request, layout=None, precision=None, recorded=None, strict=True):
+    """The loaded runner; ``recorded``: the artifact's manifest runner options (the request's own win).
+
+    The request's runtime-specific options go to the runner that takes them; with ``strict`` (the runtime
+    was named or is the file's) an option of another runtime is an error rather than left out."""
+    options = dict(recorded or {}, **options_for(runtime, request.runner_options, strict=strict))
     return open_runner(runtime, path, layout=request.layout or layout, threads=request.threads,
-                       precision=precision, **dict(recorded or {}, **request.runner_options))
+                       precision=precision, **options)
 
 
 def _open_artifact(bundle_dir, artifact, request):
     """The loaded runner of a bundle's artifact, with the layout and runner options its manifest records."""
     return _open(bundle_io.artifact_file(bundle_dir, artifact), artifact["runtime"], request,
-                 artifact.get("layout"), artifact.get("precision"), artifact_options(artifact))
+                 artifact.get("layout"), artifact.get("precision"), artifact_options(artifact),
+                 strict=request.runtime not in (None, AUTO))
 
 
 def measure_file(path, request):

@@ -8,7 +8,7 @@ Every runtime is imported lazily; a missing one raises MissingBackendError with 
 """
 
 from .base import LAYOUTS, Runner, TensorMeta
-from .registry import RUNTIMES, artifact_options, available_runtimes, open_runner, runtime_for_path
+from .registry import RUNTIMES, artifact_options, available_runtimes, open_runner, options_for, runtime_for_path
 
 __all__ = ["LAYOUTS", "RUNTIMES", "Runner", "TensorMeta", "artifact_options", "available_runtimes", "open_runner",
-           "runtime_for_path"]
+           "options_for", "runtime_for_path"]

@@ -62,8 +62,10 @@ class Runner(abc.ABC):
     runtime = "unknown"
     default_layout = "NCHW"
 
-    # runner options an artifact's manifest entry may carry ("runner_options": speed settings the exporter
-    # chose, e.g. ORT's optimisation level); others there are ignored (a newer exporter's hints)
+    # the runtime-specific keyword options this runner takes (beyond name, precision, layout, threads)
+    options = ()
+    # those an artifact's manifest entry may set ("runner_options": speed settings the exporter chose, e.g.
+    # ORT's optimisation level); others there are ignored (a newer exporter's hints)
     manifest_options = ()
 
     def __init__(self, path=None, name=None, precision=None, layout=None, threads=None):

@@ -54,6 +54,8 @@ class LiteRTRunner(Runner):
     runtime = "litert"
     default_layout = "NHWC"
 
+    options = ("xnnpack",)
+
     def __init__(self, path, xnnpack=True, **kwargs):
         super(LiteRTRunner, self).__init__(path, **kwargs)
         self.xnnpack = xnnpack

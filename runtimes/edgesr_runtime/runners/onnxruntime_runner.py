@@ -45,6 +45,7 @@ class OnnxRuntimeRunner(Runner):
 
     runtime = "onnxruntime"
     default_layout = "NCHW"
+    options = ("providers", "optimization")
     manifest_options = ("optimization",)
 
     def __init__(self, path, providers=None, optimization=None, **kwargs):

@@ -53,12 +53,32 @@ def open_runner(runtime, path, layout=None, threads=None, **opts):
     return runner.load()
 
 
+def _runner_class(runtime):
+    entry = backend(runtime)
+    return getattr(_module(entry), entry.cls)
+
+
 def artifact_options(artifact):
     """The runner options recorded in a manifest artifact (``runner_options``) that its runtime's runner takes."""
-    entry = backend(artifact["runtime"])
-    known = getattr(_module(entry), entry.cls).manifest_options
+    known = _runner_class(artifact["runtime"]).manifest_options
     recorded = artifact.get("runner_options") or {}
     return {key: value for key, value in recorded.items() if key in known} if isinstance(recorded, dict) else {}
+
+
+def options_for(runtime, options, strict=False):
+    """The runtime-specific ``options`` (e.g. providers, xnnpack, api) that ``runtime``'s runner takes.
+
+    The others are left out (``runtime auto`` hands one request's options to every candidate), or, with
+    ``strict`` (the user named this runtime), refused with the runtime they belong to.
+    """
+    takes = _runner_class(runtime).options
+    foreign = sorted(key for key in options if key not in takes)
+    if strict and foreign:
+        owners = ["%s (%s)" % (key, ", ".join(b.name for b in BACKENDS if key in _runner_class(b.name).options)
+                               or "no runtime") for key in foreign]
+        raise EdgesrError("runner option %s does not apply to %s" % (", ".join(owners), backend(runtime).name),
+                          "drop it, or measure with the runtime it belongs to (--runtime)")
+    return {key: value for key, value in options.items() if key in takes}
 
 
 def available_runtimes():

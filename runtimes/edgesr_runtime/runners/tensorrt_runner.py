@@ -27,6 +27,8 @@ class TensorRTRunner(Runner):
     runtime = "tensorrt"
     default_layout = "NCHW"
 
+    options = ("api", "memory", "device")
+
     def __init__(self, path, api=None, memory=None, device=0, **kwargs):
         super(TensorRTRunner, self).__init__(path, **kwargs)
         self._prefer_api, self._prefer_memory, self._device = api, memory, device
