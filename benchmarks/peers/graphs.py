@@ -68,10 +68,15 @@ def graph_runner(runtime, path, threads, **options):
 
     if runtime != "onnxruntime":
         return LiteRTRunner(path, threads=threads, **options)
+    return OnnxRuntimeRunner(path, threads=threads, **dict(recorded_ort_options(path), **options))
+
+
+def recorded_ort_options(path):
+    """The ONNX Runtime runner options the exporter would record for the ONNX file at ``path``."""
     import onnx
     from edgesr_export.onnx_export import ort_runner_options
 
-    return OnnxRuntimeRunner(path, threads=threads, **dict(ort_runner_options(onnx.load(path)), **options))
+    return ort_runner_options(onnx.load(path))
 
 
 def build_runners(model_id, lr_height, lr_width, threads, folder):

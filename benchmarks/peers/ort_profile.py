@@ -21,13 +21,13 @@ import tempfile
 
 import numpy as np
 
-LEVELS = {"basic": "ORT_ENABLE_BASIC", "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from graphs import convert  # noqa: E402
+from graphs import convert, recorded_ort_options  # noqa: E402
 from roofline import machine_rates  # noqa: E402
 
+from edgesr_runtime.runners.onnxruntime_runner import OPTIMIZATION_LEVELS  # noqa: E402
 from edgesr_runtime.textable import format_table  # noqa: E402
 
 
@@ -38,7 +38,7 @@ def parse_args(argv=None):
                         help="the literal module or its ONNX Runtime deployment form (default optimised)")
     parser.add_argument("--resolution", default="1920x1080", help="HR output WxH (default 1920x1080)")
     parser.add_argument("--threads", type=int, default=2, help="ORT intra-op threads (default 2)")
-    parser.add_argument("--level", choices=sorted(LEVELS),
+    parser.add_argument("--level", choices=sorted(OPTIMIZATION_LEVELS),
                         help="ORT graph optimisation level (default: the one the exporter records for this graph, "
                              "edgesr_export.onnx_export.ort_runner_options; extended = no NCHWc layout transform)")
     parser.add_argument("--runs", type=int, default=10, help="timed runs after 3 warm-up runs (default 10)")
@@ -60,14 +60,6 @@ def write_graph(model_id, graph, width, height, path):
     return scale
 
 
-def recorded_level(path):
-    """The optimisation level the exporter would record for the ONNX file at ``path``."""
-    import onnx
-    from edgesr_export.onnx_export import ort_runner_options
-
-    return ort_runner_options(onnx.load(path)).get("optimization", "all")
-
-
 def profile_events(path, frame, threads, runs, level, folder):
     """ORT profiler events (list of dicts) of 3 warm-up runs then ``runs`` timed runs of ``frame``."""
     import onnxruntime as ort
@@ -75,7 +67,7 @@ def profile_events(path, frame, threads, runs, level, folder):
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, LEVELS[level])
+    options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, OPTIMIZATION_LEVELS[level])
     options.enable_profiling = True
     options.profile_file_prefix = os.path.join(folder, "ort")
     session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
@@ -111,7 +103,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.onnx")
         scale = write_graph(args.model, args.graph, width, height, path)
-        level = args.level or recorded_level(path)
+        level = args.level or recorded_ort_options(path).get("optimization", "all")
         frame = np.random.default_rng(0).random((1, 1, height // scale, width // scale), dtype=np.float32)
         frame_ms, ops = per_op_type(profile_events(path, frame, args.threads, args.runs, level, folder), args.runs)
     body = [[op, o["nodes"], "%.1f" % o["ms"], "%.0f%%" % (100 * o["ms"] / frame_ms), "%.0f" % (o["bytes"] / 1e6),

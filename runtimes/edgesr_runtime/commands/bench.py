@@ -15,6 +15,7 @@ from ..harness import AUTO, MeasureRequest, format_summary, measure, to_json, wr
 from ..harness.latency_rows import device_label
 from ..harness.measure import id_from_path
 from ..runners import runtime_for_path
+from ..runners.onnxruntime_runner import OPTIMIZATION_LEVELS
 from ..store import ResultStore, check_store_file
 from .options import add_device_option, add_power_options, add_store_option, add_timing_options, request_fields
 
@@ -57,7 +58,7 @@ def add_arguments(parser):
     add_power_options(parser, idle=True)
     parser.add_argument("--provider", action="append",
                         help="onnxruntime execution provider (cpu, cuda, tensorrt or a full name); repeatable")
-    parser.add_argument("--ort-optimization", choices=["basic", "extended", "all"],
+    parser.add_argument("--ort-optimization", choices=sorted(OPTIMIZATION_LEVELS),
                         help="onnxruntime graph optimisation level (default: what the bundle's manifest records, "
                              "else all; extended = without the CPU layout transform)")
     parser.add_argument("--no-xnnpack", action="store_true", help="LiteRT: disable the default XNNPACK delegate")
