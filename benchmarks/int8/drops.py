@@ -17,7 +17,6 @@ import argparse
 import collections
 import datetime
 import itertools
-import json
 import os
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import time
 
 import numpy as np
 
+from edgesr_runtime import bundle as bundle_io
 from edgesr_runtime.textable import format_table
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -97,10 +97,9 @@ def from_bundles(folder):
     order = {model_id: i for i, model_id in enumerate(list_models())}
     rows = []
     for name in sorted(os.listdir(folder)):
-        path = os.path.join(folder, name, "manifest.json")
-        if not name.startswith(".") and os.path.isfile(path):
-            with open(path) as handle:
-                manifest = json.load(handle)
+        bundle = os.path.join(folder, name)
+        if not name.startswith(".") and os.path.isfile(bundle_io.manifest_path(bundle)):
+            manifest = bundle_io.load_manifest(bundle)
             model = manifest["model"]
             if not any(a["name"] == "tflite-int8" for a in manifest["artifacts"]):
                 continue  # a bundle of another target: no INT8 file to summarise

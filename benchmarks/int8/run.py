@@ -117,14 +117,14 @@ def main(argv=None):
         for model_id in models:
             rows.append(measure(model_id, args.resolution, settings, args.threads, folder))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    load = result_files.load_average()
     meta = {"command": result_files.command_line("benchmarks/int8/run.py", argv),
             "resolution": args.resolution, "threads": args.threads, "settings": settings,
             "machine": platform.platform(), "cpu_count": os.cpu_count(), "load_average_at_end": load}
     text = "\n".join(["# INT8 vs FP32 on LiteRT (%s)" % datetime.date.today().isoformat(), "",
                       "Command: `%s`; output %s, %d LiteRT threads; %s, %s CPUs, load average at the end %s." % (
                           meta["command"], args.resolution, args.threads, meta["machine"], meta["cpu_count"],
-                          "n/a" if load is None else "%.1f / %.1f / %.1f" % load), "",
+                          result_files.load_text(load)), "",
                       "```", table(rows), "```", ""] + ["- " + n for n in NOTES]) + "\n"
     result_files.save(stem, text, {"meta": meta, "rows": rows})
     return 0

@@ -17,9 +17,15 @@ def command_line(script, argv):
     return " ".join(["python %s" % script] + list(argv if argv is not None else sys.argv[1:]))
 
 
-def load_text():
-    """The load average as "1.0 / 1.0 / 1.0" ("n/a" where the OS has none)."""
-    return "%.1f / %.1f / %.1f" % os.getloadavg() if hasattr(os, "getloadavg") else "n/a"
+def load_average():
+    """os.getloadavg() (1, 5, 15 min), None where the OS has none."""
+    return os.getloadavg() if hasattr(os, "getloadavg") else None
+
+
+def load_text(load=None):
+    """``load`` (default: the load average now) as "1.0 / 1.0 / 1.0", "n/a" where the OS has none."""
+    load = load if load is not None else load_average()
+    return "n/a" if load is None else "%.1f / %.1f / %.1f" % load
 
 
 def save(stem, markdown, data):
